@@ -1,0 +1,1 @@
+"""Jinja2 templates; ships in the wheel as ``monitor.templates``."""
