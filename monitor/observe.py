@@ -1,0 +1,141 @@
+"""The per-page observation state machine: confirmation of content changes and availability (pure).
+
+Each check of a page is one *observation*. :func:`observe` folds it into the page's
+:class:`PageState` and returns the changes that became true with it:
+
+* **Baseline.** The first successful observation of a page is recorded as its confirmed state and
+  yields no events: nothing is "added" on the day a page is first watched.
+* **Confirmation.** A content change becomes events only after ``confirmations`` consecutive
+  successful observations agree on it. The default, 2, is the smallest value that stops one flapping
+  A/B test, one half-rendered page or one stale CDN node from alerting, while a real change is still
+  reported on the next check (30-60 minutes later). Failed fetches between two agreeing observations
+  neither confirm nor reset a pending change: they say nothing about the content.
+* **Failures never remove.** A failed or incomplete fetch is not an observation of content, so it
+  can never produce ``removed``. After ``unreachable_after`` consecutive failures the page becomes
+  unreachable (one ``availability``/``unreachable`` event carrying the cause, e.g.
+  ``HTTP 451 Unavailable For Legal Reasons``); the next success yields ``recovered``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from http import HTTPStatus
+from typing import Any
+
+from monitor.diff import diff_findings
+from monitor.models import Change, FetchResult, Finding, FindingChange
+
+AVAILABILITY = "availability"
+DEFAULT_CONFIRMATIONS = 2
+DEFAULT_UNREACHABLE_AFTER = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PageState:
+    """What we believe about one page between checks.
+
+    ``confirmed``: the last confirmed findings (the baseline, then every confirmed change);
+    ``pending``: candidate findings that differ from ``confirmed`` and ``pending_count`` how many
+    consecutive observations agreed on them; ``baselined``: a successful observation has happened;
+    ``last_failure``: the cause of the latest failed fetch (kept for ``recovered`` events).
+    """
+
+    confirmed: tuple[Finding, ...] = ()
+    pending: tuple[Finding, ...] | None = None
+    pending_count: int = 0
+    consecutive_failures: int = 0
+    unreachable: bool = False
+    baselined: bool = False
+    last_failure: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (the store keeps it as one column)."""
+        return {
+            "confirmed": [f.to_dict() for f in self.confirmed],
+            "pending": None if self.pending is None else [f.to_dict() for f in self.pending],
+            "pending_count": self.pending_count,
+            "consecutive_failures": self.consecutive_failures,
+            "unreachable": self.unreachable,
+            "baselined": self.baselined,
+            "last_failure": self.last_failure,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PageState:
+        pending = data.get("pending")
+        return cls(
+            confirmed=tuple(Finding(**f) for f in data.get("confirmed", ())),
+            pending=None if pending is None else tuple(Finding(**f) for f in pending),
+            pending_count=int(data.get("pending_count", 0)),
+            consecutive_failures=int(data.get("consecutive_failures", 0)),
+            unreachable=bool(data.get("unreachable", False)),
+            baselined=bool(data.get("baselined", False)),
+            last_failure=data.get("last_failure"),
+        )
+
+
+def describe_failure(fetch: FetchResult) -> str:
+    """A human cause for a failed fetch: ``HTTP 451 Unavailable For Legal Reasons``, or the error."""
+    if fetch.error:
+        return fetch.error
+    if fetch.status is None:
+        return "no response"
+    try:
+        return f"HTTP {fetch.status} {HTTPStatus(fetch.status).phrase}"
+    except ValueError:
+        return f"HTTP {fetch.status}"
+
+
+def observe(
+    state: PageState | None,
+    *,
+    fetch_ok: bool,
+    findings: Sequence[Finding] | None,
+    failure: str | None = None,
+    confirmations: int = DEFAULT_CONFIRMATIONS,
+    unreachable_after: int = DEFAULT_UNREACHABLE_AFTER,
+) -> tuple[PageState, list[FindingChange]]:
+    """Fold one observation into ``state``; return the new state and the changes it confirms.
+
+    ``findings=None`` with ``fetch_ok`` means the content was not re-read (HTTP 304): the page
+    still shows what the previous successful observation saw.
+    """
+    state = state or PageState()
+    if not fetch_ok:
+        return _failed(state, failure or "fetch failed", max(1, unreachable_after))
+    changes: list[FindingChange] = []
+    if state.unreachable:
+        changes.append(FindingChange(AVAILABILITY, Change.RECOVERED, state.last_failure, "reachable"))
+    state = replace(state, consecutive_failures=0, unreachable=False)
+    state, content_changes = _succeeded(state, findings, max(1, confirmations))
+    return state, changes + content_changes
+
+
+def _failed(state: PageState, cause: str, unreachable_after: int) -> tuple[PageState, list[FindingChange]]:
+    failures = state.consecutive_failures + 1
+    state = replace(state, consecutive_failures=failures, last_failure=cause)
+    if state.unreachable or failures < unreachable_after:
+        return state, []
+    event = FindingChange(AVAILABILITY, Change.UNREACHABLE, None, cause)
+    return replace(state, unreachable=True), [event]
+
+
+def _succeeded(
+    state: PageState, findings: Sequence[Finding] | None, confirmations: int
+) -> tuple[PageState, list[FindingChange]]:
+    if findings is None:
+        # Not modified: the page shows what the last successful observation saw.
+        seen = state.pending if state.pending is not None else state.confirmed
+    else:
+        seen = tuple(findings)
+    if not state.baselined:
+        return replace(state, confirmed=seen, pending=None, pending_count=0, baselined=True), []
+    changes = diff_findings(state.confirmed, seen)
+    if not changes:
+        return replace(state, pending=None, pending_count=0), []
+    agrees = state.pending is not None and not diff_findings(state.pending, seen)
+    count = state.pending_count + 1 if agrees else 1
+    if count < confirmations:
+        return replace(state, pending=seen, pending_count=count), []
+    return replace(state, confirmed=seen, pending=None, pending_count=0), changes
