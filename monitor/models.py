@@ -73,6 +73,7 @@ class FetchResult:
     fetched_at: datetime
     error: str | None = None
     not_modified: bool = False
+    source: str | None = None  # for an article followed from a feed or sitemap: that feed's URL
 
     @property
     def ok(self) -> bool:
