@@ -1,0 +1,237 @@
+"""The watchlist: ``config.yaml`` → validated, typed, frozen models.
+
+Every problem is reported as ``config.yaml:12:5: outlets[3].url: not a URL``. Unknown keys are errors.
+Secrets never live here: the SMTP password is read from the environment variable that
+``mail.smtp.password_env`` names.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from monitor import USER_AGENT
+from monitor.errors import ConfigError
+from monitor.models import CATEGORIES
+from monitor.yamlmarks import format_loc, load_with_marks, mark_for
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
+_UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> float:
+    """``90``, ``"90s"``, ``"30m"``, ``"1h"``, ``"1d"`` → seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30m, 1h or 90s")
+    if isinstance(value, int | float):
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration (use e.g. 90s, 30m, 1h, 1d)")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+def _check_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+HttpUrl = Annotated[str, BeforeValidator(lambda v: _check_http_url(str(v)))]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Schedule(_Model):
+    """When to check: an interval, or a cron expression (``minute hour day month weekday``)."""
+
+    interval: Duration | None = None
+    cron: str | None = None
+    jitter: Duration = 0.0
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Schedule:
+        if self.interval is not None and self.cron is not None:
+            raise ValueError("give either interval or cron, not both")
+        if self.interval is not None and self.interval < 60:
+            raise ValueError("interval must be at least 60s: be polite to the outlets")
+        if self.cron is not None and len(self.cron.split()) != 5:
+            raise ValueError("cron needs 5 fields: minute hour day month weekday")
+        return self
+
+
+class SelectorRuleConfig(_Model):
+    """An outlet-specific rule: the element this CSS selector picks is a finding of ``category``."""
+
+    id: str
+    category: str
+    selector: str
+    lang: str = "und"
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise ValueError(f"unknown category {value!r}; one of: {', '.join(CATEGORIES)}")
+        return value
+
+
+class Outlet(_Model):
+    name: str = Field(min_length=1)
+    homepage: HttpUrl
+    pages: list[HttpUrl] = []
+    feeds: list[HttpUrl] = []
+    sitemaps: list[HttpUrl] = []
+    follow: int = Field(default=5, ge=0, le=100)
+    languages: list[str] = []
+    tags: list[str] = []
+    jurisdiction: str | None = None
+    schedule: Schedule | None = None
+    rules: list[SelectorRuleConfig] = []
+    enabled: bool = True
+
+    def page_urls(self) -> list[str]:
+        """The pages to check; the homepage when none are listed."""
+        return list(self.pages) or ([] if self.feeds or self.sitemaps else [self.homepage])
+
+
+class Storage(_Model):
+    url: str = "sqlite:///data/press-monitor.db"
+    archive_dir: Path = Path("data/warc")
+    outbox_dir: Path = Path("data/outbox")
+
+
+class Fetch(_Model):
+    user_agent: str = USER_AGENT
+    obey_robots: bool = True
+    timeout: Duration = 30.0
+    max_bytes: int = Field(default=5_000_000, gt=0)
+    concurrency_per_domain: int = Field(default=2, ge=1, le=16)
+    autothrottle: bool = True
+    retries: int = Field(default=2, ge=0, le=10)
+    crawl_timeout: Duration = 600.0
+
+
+class Detection(_Model):
+    confirmations: int = Field(default=2, ge=1, le=10)
+    unreachable_after: int = Field(default=3, ge=1, le=100)
+    extra_packs: list[Path] = []
+    disable_rules: list[str] = []
+
+
+class Smtp(_Model):
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    timeout: Duration = 30.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_password(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError("never put the password in config.yaml: set password_env to an environment variable")
+        return data
+
+
+class Mail(_Model):
+    sender: str = Field(default="press-monitor <press-monitor@localhost>", alias="from")
+    smtp: Smtp | None = None
+    templates_dir: Path | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SubscriberFilters(_Model):
+    outlets: list[str] = []
+    tags: list[str] = []
+    categories: list[str] = []
+    changes: list[Literal["added", "removed", "changed", "unreachable", "recovered"]] = []
+    jurisdictions: list[str] = []
+
+
+class Subscriber(_Model):
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    modes: list[Literal["immediate", "daily", "weekly"]] = ["immediate"]
+    filters: SubscriberFilters = SubscriberFilters()
+
+
+class Digests(_Model):
+    daily: str = "0 7 * * *"
+    weekly: str = "0 7 * * mon"
+
+
+class Config(_Model):
+    """The whole watchlist. ``source`` is the file it came from (for messages and relative paths)."""
+
+    storage: Storage = Storage()
+    fetch: Fetch = Fetch()
+    schedule: Schedule = Schedule(interval=3600.0, jitter=120.0)
+    detection: Detection = Detection()
+    mail: Mail = Mail()
+    digests: Digests = Digests()
+    subscribers: list[Subscriber] = []
+    outlets: list[Outlet] = []
+    source: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_outlets(self) -> Config:
+        seen: set[str] = set()
+        for outlet in self.outlets:
+            if outlet.name in seen:
+                raise ValueError(f"outlet name {outlet.name!r} is used twice")
+            seen.add(outlet.name)
+        return self
+
+    def outlet(self, name: str) -> Outlet:
+        for outlet in self.outlets:
+            if outlet.name == name:
+                return outlet
+        raise ConfigError(f"no outlet named {name!r} in {self.source or 'the config'}")
+
+    def schedule_for(self, outlet: Outlet) -> Schedule:
+        return outlet.schedule or self.schedule
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate ``path``; raise ConfigError with one ``file:line:col: key: message`` per problem."""
+    path = Path(path)
+    data, marks = load_with_marks(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1:1: the top level must be a mapping of sections (outlets:, subscribers:, …)")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = sorted((_describe(path, marks, err) for err in exc.errors()), key=_line_of)
+        raise ConfigError(problems) from None
+    return config.model_copy(update={"source": path.resolve()})
+
+
+def _line_of(problem: str) -> tuple[int, int]:
+    match = re.search(r":(\d+):(\d+): ", problem)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def _describe(path: Path, marks: dict[Any, tuple[int, int]], err: Any) -> str:
+    loc = tuple(part for part in err["loc"] if not str(part).startswith(("function-", "union")))
+    mark = mark_for(marks, loc)
+    where = f"{path}:{mark[0]}:{mark[1]}" if mark else str(path)
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "string_pattern_mismatch" and loc[-1:] == ("email",):
+        message = f"{err['input']!r} is not an email address"
+    if err["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling; see the README for the keys this section takes)"
+    return f"{where}: {format_loc(loc) or '(top level)'}: {message}"
