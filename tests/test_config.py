@@ -34,8 +34,9 @@ def test_shipped_config_is_valid_and_watches_real_outlets() -> None:
 
 def test_unknown_key_is_an_error_naming_line_and_key(tmp_path: Path) -> None:
     path = write(tmp_path, "outlets:\n  - name: A\n    homepage: https://a.example/\n    tagz: [x]\n")
-    assert problems(path) == [f"{path}:4:5: outlets[0].tagz: unknown key (check the spelling; "
-                              "see the README for the keys this section takes)"]
+    assert problems(path) == [
+        f"{path}:4:5: outlets[0].tagz: unknown key (check the spelling; see the README for the keys this section takes)"
+    ]
 
 
 def test_bad_url_and_bad_email_are_reported_together_in_file_order(tmp_path: Path) -> None:
