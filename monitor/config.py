@@ -127,6 +127,7 @@ class Detection(_Model):
     unreachable_after: int = Field(default=3, ge=1, le=100)
     extra_packs: list[Path] = []
     disable_rules: list[str] = []
+    extra_outcomes: list[Path] = []
 
 
 class Smtp(_Model):

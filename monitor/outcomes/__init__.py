@@ -1,0 +1,136 @@
+"""Fetch outcomes that are not the outlet's content: bot challenges, consent/login walls, geo-blocks,
+parked domains, error and seizure pages, redirects to another domain, truncated documents.
+
+A response classified here is recorded as an availability outcome with its cause and is never
+diffed as content, so a Cloudflare interstitial can never turn a label into ``removed``.
+The signatures are data (``signatures.yaml``), extensible by users.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from lxml import html as lxml_html
+
+from monitor.errors import ConfigError
+from monitor.models import FetchResult
+
+_RAW_LIMIT = 65536
+_TEXT_LIMIT = 3000
+
+
+@dataclass(frozen=True)
+class Signature:
+    id: str
+    kind: str
+    title: tuple[re.Pattern[str], ...]
+    text: tuple[re.Pattern[str], ...]
+    html: tuple[re.Pattern[str], ...]
+    max_text: int | None
+
+    def matches(self, title: str, text: str, raw: str, text_length: int) -> bool:
+        if self.max_text is not None and text_length > self.max_text:
+            return False
+        return (
+            any(p.search(title) for p in self.title)
+            or any(p.search(text) for p in self.text)
+            or any(p.search(raw) for p in self.html)
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Why a 2xx response is not content: ``kind`` (e.g. bot_challenge) and a human ``cause``."""
+
+    kind: str
+    signature: str
+    cause: str
+
+
+def load_signatures(extra: Sequence[Path] = ()) -> list[Signature]:
+    """The shipped signatures, then the user's; a malformed file is a ConfigError naming it."""
+    sources: list[tuple[str, str]] = [("signatures.yaml", files(__package__).joinpath("signatures.yaml").read_text())]
+    for path in extra:
+        try:
+            sources.append((str(path), Path(path).read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return [sig for name, text in sources for sig in _parse(name, text)]
+
+
+def _parse(name: str, text: str) -> list[Signature]:
+    try:
+        data = yaml.safe_load(text) or {}
+        return [_signature(entry) for entry in data.get("signatures", [])]
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError, re.error) as exc:
+        raise ConfigError(f"{name}: invalid fetch-outcome signatures: {exc}") from None
+
+
+def _signature(entry: dict[str, Any]) -> Signature:
+    def compile_all(key: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p, re.IGNORECASE | re.DOTALL) for p in entry.get(key, []))
+
+    return Signature(
+        id=entry["id"],
+        kind=entry["kind"],
+        title=compile_all("title"),
+        text=compile_all("text"),
+        html=compile_all("html"),
+        max_text=entry.get("max_text"),
+    )
+
+
+def classify(result: FetchResult, html: str, signatures: Sequence[Signature]) -> Outcome | None:
+    """An Outcome when this successful response is not the outlet's content, else None."""
+    moved = _foreign_redirect(result)
+    if moved:
+        return moved
+    title, text, length = _title_and_text(html)
+    raw = html[:_RAW_LIMIT]
+    for signature in signatures:
+        if signature.matches(title, text, raw, length):
+            what = signature.kind.replace("_", " ")
+            return Outcome(signature.kind, signature.id, f"{what} ({signature.id})")
+    if _truncated(html):
+        return Outcome("incomplete", "truncated", "incomplete page: the document ends before </html>")
+    return None
+
+
+def _foreign_redirect(result: FetchResult) -> Outcome | None:
+    asked, landed = _site(result.url), _site(result.final_url)
+    if asked and landed and asked != landed:
+        return Outcome("redirect", "other-domain", f"redirected to another domain: {landed}")
+    return None
+
+
+def _site(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def _title_and_text(html: str) -> tuple[str, str, int]:
+    try:
+        root = lxml_html.document_fromstring(html.encode("utf-8", "replace"))
+    except (ValueError, TypeError, lxml_html.etree.ParserError):
+        return "", "", 0
+    for bad in root.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    title = " ".join(" ".join(root.xpath("//title//text()")).split())
+    text = " ".join(" ".join(root.xpath("//body//text()")).split())
+    return title, text[:_TEXT_LIMIT], len(text)
+
+
+def _truncated(html: str) -> bool:
+    """A document that opens <html> but never closes <body> nor <html> was cut off in transit."""
+    head = html[:2048].lower()
+    if "<html" not in head:
+        return False
+    tail = html[-4096:].lower()
+    return "</html>" not in tail and "</body>" not in tail

@@ -1,0 +1,87 @@
+"""Fetch outcomes that are not content: challenge, walls, blocks, parked/error pages, foreign redirects,
+truncated documents — and never a real article (the corpus and the real-world pages)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import ConfigError
+from monitor.models import FetchResult
+from monitor.outcomes import classify, load_signatures
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parents[1] / "shared"
+FIXTURES = HERE / "fixtures" / "outcomes"
+SIGNATURES = load_signatures()
+
+
+def result(url: str = "https://outlet.example/news/1", final_url: str | None = None) -> FetchResult:
+    return FetchResult(url, final_url or url, 200, {}, b"", datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("fixture", "kind"),
+    [
+        ("cloudflare.html", "bot_challenge"),
+        ("consent.html", "consent_wall"),
+        ("login.html", "login_wall"),
+        ("geoblock.html", "geo_block"),
+        ("parked.html", "parked_domain"),
+        ("error.html", "error_page"),
+        ("truncated.html", "incomplete"),
+    ],
+)
+def test_non_content_pages_are_classified_with_their_cause(fixture: str, kind: str) -> None:
+    outcome = classify(result(), (FIXTURES / fixture).read_text(encoding="utf-8"), SIGNATURES)
+    assert outcome is not None
+    assert outcome.kind == kind
+    assert kind.split("_")[0] in outcome.cause
+
+
+def test_redirect_to_another_domain_is_an_outcome_not_content() -> None:
+    moved = result("https://outlet.example/", "https://mirror-outlet.example/landing")
+    outcome = classify(moved, "<html><body><p>Hello</p></body></html>", SIGNATURES)
+    assert outcome is not None
+    assert outcome.cause == "redirected to another domain: mirror-outlet.example"
+
+
+def test_redirect_within_the_site_is_fine() -> None:
+    same = result("https://outlet.example/", "https://www.outlet.example/ru/")
+    assert classify(same, "<html><body><p>Hello</p></body></html>", SIGNATURES) is None
+
+
+def _real_pages() -> list[Path]:
+    return sorted((SHARED / "corpus" / "pages").glob("*.html")) + sorted(
+        (SHARED / "realworld" / "pages").glob("*.html")
+    )
+
+
+@pytest.mark.skipif(not _real_pages(), reason="../shared is not beside this checkout")
+def test_no_real_article_is_mistaken_for_a_wall() -> None:
+    from monitor.extract import decode_html
+
+    wrongly = [
+        (page.name, outcome.cause)
+        for page in _real_pages()
+        if (outcome := classify(result(), decode_html(page.read_bytes()), SIGNATURES)) is not None
+    ]
+    assert wrongly == []
+
+
+def test_user_signatures_extend_the_shipped_ones(tmp_path: Path) -> None:
+    extra = tmp_path / "mine.yaml"
+    extra.write_text("signatures:\n  - {id: our-cdn-wall, kind: bot_challenge, text: ['wait for the robot']}\n")
+    signatures = load_signatures([extra])
+    outcome = classify(result(), "<html><body>Please wait for the robot.</body></html>", signatures)
+    assert outcome is not None
+    assert outcome.signature == "our-cdn-wall"
+
+
+def test_malformed_signature_file_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("signatures:\n  - {kind: bot_challenge}\n")
+    with pytest.raises(ConfigError, match="bad.yaml"):
+        load_signatures([bad])
