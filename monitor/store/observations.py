@@ -1,0 +1,162 @@
+"""Writing one observation: page row, body blob, finding set, snapshot and events (inside a session)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.models import FetchResult, Finding, FindingChange
+from monitor.observe import PageState
+from monitor.store.queries import word_diff_json
+from monitor.store.schema import BlobRow, EventRow, FindingRow, FindingSetRow, OutletRow, PageRow, SnapshotRow
+
+#: Response headers worth keeping in the database (lower-case). The full headers are in the WARC
+#: record; per-request noise (Date, Set-Cookie, CSP, tracing ids) would cost bytes on every check.
+KEPT_HEADERS = (
+    "content-type",
+    "content-language",
+    "etag",
+    "last-modified",
+    "location",
+    "retry-after",
+    "server",
+    "x-robots-tag",
+)
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup."""
+    name = name.lower()
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def kept_headers(headers: Mapping[str, str]) -> dict[str, str] | None:
+    kept = {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+    return kept or None
+
+
+def get_page(session: Session, url: str, outlet: str | None = None) -> PageRow:
+    """The page row for ``url``, created (and linked to ``outlet`` if known) on first sight."""
+    page = session.scalars(select(PageRow).where(PageRow.url == url)).one_or_none()
+    if page is None:
+        page = PageRow(url=url, consecutive_failures=0, unreachable=False)
+        session.add(page)
+    if outlet is not None and page.outlet_id is None:
+        page.outlet_id = ensure_outlet(session, outlet).id
+    return page
+
+
+def ensure_outlet(session: Session, name: str) -> OutletRow:
+    row = session.scalars(select(OutletRow).where(OutletRow.name == name)).one_or_none()
+    if row is None:
+        row = OutletRow(name=name, tags=[], active=True)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def store_blob(session: Session, content_hash: str, body: bytes) -> None:
+    """Keep ``body`` once per ``content_hash``: an unchanged page costs no body bytes."""
+    if session.get(BlobRow, content_hash) is None:
+        session.add(BlobRow(hash=content_hash, size=len(body), body=zlib.compress(body, 6)))
+
+
+def load_blob(session: Session, content_hash: str) -> bytes | None:
+    row = session.get(BlobRow, content_hash)
+    return None if row is None else zlib.decompress(row.body)
+
+
+def finding_set(session: Session, findings: Sequence[Finding]) -> int:
+    """The id of the stored set equal to ``findings`` (same order and fields), adding it if new."""
+    canonical = json.dumps([f.to_dict() for f in findings], ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    existing = session.scalars(select(FindingSetRow.id).where(FindingSetRow.digest == digest)).first()
+    if existing is not None:
+        return existing
+    row = FindingSetRow(digest=digest)
+    session.add(row)
+    session.flush()
+    session.add_all(FindingRow(set_id=row.id, position=i, **f.to_dict()) for i, f in enumerate(findings))
+    return row.id
+
+
+def load_findings(session: Session, set_id: int) -> list[Finding]:
+    rows = session.scalars(select(FindingRow).where(FindingRow.set_id == set_id).order_by(FindingRow.position))
+    return [Finding(r.category, r.text, r.lang, r.rule, r.location, matched=r.matched, score=r.score) for r in rows]
+
+
+def update_page(
+    page: PageRow, fetch: FetchResult, content_hash: str | None, set_id: int | None, state: PageState
+) -> None:
+    """Move the page's running facts (validators, hash, state, last result) to this observation."""
+    if fetch.ok and not fetch.not_modified:
+        # A 200 without validators means the server stopped sending them: forget the old ones.
+        page.etag = header(fetch.headers, "etag")
+        page.last_modified = header(fetch.headers, "last-modified")
+    if content_hash is not None:
+        page.content_hash = content_hash
+    if set_id is not None:
+        page.finding_set_id = set_id
+    page.state = state.to_dict()
+    page.last_checked_at = fetch.fetched_at
+    page.last_status = fetch.status
+    page.last_error = fetch.error
+    page.consecutive_failures = state.consecutive_failures
+    page.unreachable = state.unreachable
+
+
+def add_snapshot(
+    session: Session,
+    page: PageRow,
+    fetch: FetchResult,
+    content_hash: str | None,
+    set_id: int | None,
+    archive_ref: str | None,
+) -> SnapshotRow:
+    row = SnapshotRow(
+        page_id=page.id,
+        fetched_at=fetch.fetched_at,
+        status=fetch.status,
+        not_modified=fetch.not_modified,
+        final_url=fetch.final_url if fetch.final_url and fetch.final_url != fetch.url else None,
+        error=fetch.error,
+        headers=kept_headers(fetch.headers),
+        content_hash=content_hash,
+        finding_set_id=set_id,
+        archive_ref=archive_ref,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_events(
+    session: Session, page: PageRow, outlet: str, snapshot: SnapshotRow, changes: Sequence[FindingChange]
+) -> list[EventRow]:
+    rows = [
+        EventRow(
+            page_id=page.id,
+            snapshot_id=snapshot.id,
+            outlet=outlet,
+            url=page.url,
+            category=c.category,
+            change=str(c.change),
+            before=c.before,
+            after=c.after,
+            word_diff=word_diff_json(c),
+            detail=None,
+            created_at=snapshot.fetched_at,
+        )
+        for c in changes
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows

@@ -1,0 +1,264 @@
+"""The SQLAlchemy store: SQLite (WAL) by default, any SQLAlchemy URL accepted."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from types import TracebackType
+
+from alembic.util import CommandError
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import StoreError
+from monitor.models import Event, FetchResult, Finding, FindingChange
+from monitor.observe import PageState
+from monitor.store import observations as obs
+from monitor.store import outbox
+from monitor.store.engine import make_engine, migrate
+from monitor.store.queries import find_events, to_events
+from monitor.store.records import Delivery, OutletSpec, PageSummary
+from monitor.store.schema import DeliveryRow, EventRow, OutletRow, PageRow, SnapshotRow
+
+log = logging.getLogger(__name__)
+
+
+class Store:
+    """Snapshots, findings, page state, events and the outbox in one SQL database.
+
+    Every method runs in its own transaction; :meth:`record_observation` writes a whole check
+    (snapshot, findings, state, events, deliveries) atomically.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open (creating the file and parent folder for SQLite) and migrate to the newest schema."""
+        try:
+            engine = make_engine(url)
+        except (SQLAlchemyError, OSError, ValueError) as exc:
+            raise StoreError(f"cannot open database {url}: {exc}") from exc
+        try:
+            migrate(engine)
+        except (SQLAlchemyError, OSError, CommandError) as exc:
+            engine.dispose()
+            raise StoreError(f"cannot open or migrate database {engine.url!r}: {exc}") from exc
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    # -- outlets and pages ---------------------------------------------------------------------
+
+    def sync_outlets(self, outlets: Sequence[OutletSpec]) -> None:
+        """Make the outlets table match the watchlist; outlets no longer listed become inactive."""
+        names = {spec.name for spec in outlets}
+        with self._tx() as s:
+            for row in s.scalars(select(OutletRow)):
+                row.active = row.name in names
+            for spec in outlets:
+                row = obs.ensure_outlet(s, spec.name)
+                row.homepage, row.jurisdiction = spec.homepage, spec.jurisdiction
+                row.tags, row.active = list(spec.tags), True
+                for url in spec.urls:
+                    obs.get_page(s, url).outlet_id = row.id
+
+    def _page(self, s: Session, url: str) -> PageRow | None:
+        return s.scalars(select(PageRow).where(PageRow.url == url)).one_or_none()
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """The last ETag and Last-Modified seen for ``url`` (for a conditional GET)."""
+        with self._tx() as s:
+            page = self._page(s, url)
+            return (None, None) if page is None else (page.etag, page.last_modified)
+
+    def page_state(self, url: str) -> PageState | None:
+        with self._tx() as s:
+            page = self._page(s, url)
+            return None if page is None or page.state is None else PageState.from_dict(page.state)
+
+    def last_content_hash(self, url: str) -> str | None:
+        with self._tx() as s:
+            page = self._page(s, url)
+            return None if page is None else page.content_hash
+
+    def latest_findings(self, url: str) -> list[Finding] | None:
+        """The findings of the page's latest successful observation (None if never observed)."""
+        with self._tx() as s:
+            page = self._page(s, url)
+            if page is None or page.finding_set_id is None:
+                return None
+            return obs.load_findings(s, page.finding_set_id)
+
+    def body(self, content_hash: str) -> bytes | None:
+        """The stored response body for ``content_hash``."""
+        with self._tx() as s:
+            return obs.load_blob(s, content_hash)
+
+    # -- observations --------------------------------------------------------------------------
+
+    def record_observation(
+        self,
+        *,
+        outlet: str,
+        url: str,
+        fetch: FetchResult,
+        content_hash: str | None,
+        findings: Sequence[Finding] | None,
+        state: PageState,
+        changes: Sequence[FindingChange],
+        archive_ref: str | None = None,
+        route: Callable[[Event], Sequence[str]] | None = None,
+    ) -> list[Event]:
+        """Write one check in ONE transaction and return its events (with ids).
+
+        A 304 (``fetch.not_modified``) without a hash or findings inherits the page's last ones.
+        The body is stored once per ``content_hash``; ``route(event)`` names the recipients of an
+        immediate alert for each event, written to the outbox in the same transaction.
+        """
+        with self._tx() as s:
+            page = obs.get_page(s, url, outlet)
+            s.flush()
+            if fetch.not_modified and content_hash is None:
+                content_hash = page.content_hash
+            if content_hash is not None and fetch.body and not fetch.not_modified:
+                obs.store_blob(s, content_hash, fetch.body)
+            set_id = obs.finding_set(s, findings) if findings is not None else None
+            if set_id is None and fetch.not_modified:
+                set_id = page.finding_set_id
+            snapshot = obs.add_snapshot(s, page, fetch, content_hash, set_id, archive_ref)
+            obs.update_page(page, fetch, content_hash, set_id, state)
+            events = to_events(s, obs.add_events(s, page, outlet, snapshot, changes))
+            if route is not None:
+                outbox.add_alerts(s, events, route, fetch.fetched_at)
+        return events
+
+    # -- events --------------------------------------------------------------------------------
+
+    def events(
+        self,
+        *,
+        outlet: str | None = None,
+        since: datetime | None = None,
+        category: str | None = None,
+        change: str | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        """Events oldest first; ``limit`` keeps the newest ``limit`` matching ones."""
+        with self._tx() as s:
+            return find_events(s, limit, outlet=outlet, since=since, category=category, change=change)
+
+    def event(self, event_id: int) -> Event | None:
+        with self._tx() as s:
+            row = s.get(EventRow, event_id)
+            return None if row is None else to_events(s, [row])[0]
+
+    def event_archive_refs(self, event_id: int) -> tuple[str | None, str | None]:
+        """WARC references of the evidence behind an event: (before, after).
+
+        ``after`` is the snapshot that confirmed the event; ``before`` the latest earlier successful
+        snapshot of the page whose findings differ from it (the last one showing the old state).
+        """
+        with self._tx() as s:
+            row = s.get(EventRow, event_id)
+            after = s.get(SnapshotRow, row.snapshot_id) if row and row.snapshot_id else None
+            if row is None or after is None:
+                return None, None
+            query = (
+                select(SnapshotRow.archive_ref)
+                .where(SnapshotRow.page_id == row.page_id, SnapshotRow.id < after.id)
+                .where(SnapshotRow.error.is_(None), SnapshotRow.finding_set_id.is_not(None))
+                .where(SnapshotRow.finding_set_id != after.finding_set_id)
+                .order_by(SnapshotRow.id.desc())
+                .limit(1)
+            )
+            return s.scalars(query).first(), after.archive_ref
+
+    # -- outbox --------------------------------------------------------------------------------
+
+    def due_deliveries(self, now: datetime) -> list[Delivery]:
+        with self._tx() as s:
+            return outbox.due(s, now)
+
+    def deliveries(self, *, status: str | None = None) -> list[Delivery]:
+        """All deliveries (optionally of one status), oldest first."""
+        with self._tx() as s:
+            query = select(DeliveryRow).order_by(DeliveryRow.id)
+            if status is not None:
+                query = query.where(DeliveryRow.status == status)
+            return outbox.to_deliveries(s, list(s.scalars(query)))
+
+    def mark_sent(self, delivery_id: int, now: datetime) -> None:
+        with self._tx() as s:
+            outbox.mark(s, delivery_id, "sent", sent_at=now)
+
+    def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
+        with self._tx() as s:
+            outbox.mark(s, delivery_id, "pending", error=error, next_attempt_at=next_attempt_at)
+
+    def mark_failed(self, delivery_id: int, error: str) -> None:
+        with self._tx() as s:
+            outbox.mark(s, delivery_id, "failed", error=error)
+
+    def create_digest(self, recipient: str, period: str, events: Sequence[Event], now: datetime) -> Delivery | None:
+        """A digest delivery of ``events``; the next :meth:`undigested_events` starts after them."""
+        with self._tx() as s:
+            delivery_id = outbox.create_digest(s, recipient, period, events, now)
+            if delivery_id is None:
+                return None
+            return outbox.to_deliveries(s, [s.get_one(DeliveryRow, delivery_id)])[0]
+
+    def undigested_events(self, recipient: str, period: str, since: datetime | None = None) -> list[Event]:
+        with self._tx() as s:
+            return outbox.undigested(s, recipient, period, since)
+
+    def outbox_counts(self) -> dict[str, int]:
+        with self._tx() as s:
+            return outbox.counts(s)
+
+    # -- status --------------------------------------------------------------------------------
+
+    def page_summaries(self) -> list[PageSummary]:
+        """Every known page with its latest check, ordered by outlet then URL."""
+        with self._tx() as s:
+            counted = s.execute(select(SnapshotRow.page_id, func.count()).group_by(SnapshotRow.page_id))
+            checks = {page_id: n for page_id, n in counted}
+            rows = s.execute(
+                select(PageRow, OutletRow.name, OutletRow.active)
+                .outerjoin(OutletRow, PageRow.outlet_id == OutletRow.id)
+                .order_by(OutletRow.name, PageRow.url)
+            )
+            return [
+                PageSummary(
+                    outlet=name,
+                    url=page.url,
+                    last_checked_at=page.last_checked_at,
+                    last_status=page.last_status,
+                    last_error=page.last_error,
+                    consecutive_failures=page.consecutive_failures,
+                    unreachable=page.unreachable,
+                    checks=checks.get(page.id, 0),
+                    active=True if active is None else bool(active),
+                )
+                for page, name, active in rows
+            ]

@@ -1,0 +1,318 @@
+"""The SQLite store: migrations, WAL, restarts, storage cost, atomic observations, queries."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from monitor.errors import StoreError
+from monitor.models import Change, FetchResult, Finding, FindingChange
+from monitor.observe import PageState, describe_failure, observe
+from monitor.store import OutletSpec, Store
+from monitor.store.engine import current_revision, head_revision
+from monitor.store.schema import Base
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+URL = "https://example.org/news/1"
+LABEL = Finding("foreign_agent_label", "ДАННОЕ СООБЩЕНИЕ (МАТЕРИАЛ) СОЗДАНО ИНОАГЕНТОМ", "ru", "fa", "h1 + p")
+APPEAL = Finding("donation_appeal", "Support our independent journalism", "en", "don", "aside")
+
+
+def fetch(at=T0, body=b"<html>label</html>", status=200, headers=None, **kw) -> FetchResult:
+    headers = headers if headers is not None else {"ETag": '"v1"', "Content-Type": "text/html"}
+    return FetchResult(URL, URL, status, headers, body, at, **kw)
+
+
+def digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "data" / "monitor.db"
+
+
+@pytest.fixture
+def store(db_path):
+    s = Store.open(f"sqlite:///{db_path}")
+    yield s
+    s.close()
+
+
+def check(store, at, findings, *, body=b"<html>label</html>", route=None, state=None, **kw):
+    """One full observation the way the pipeline does it: observe(), then record it."""
+    result = fetch(at=at, body=body, **kw)
+    state, changes = observe(
+        store.page_state(URL) if state is None else state,
+        fetch_ok=result.ok,
+        findings=findings,
+        failure=None if result.ok else describe_failure(result),
+        confirmations=1,
+        unreachable_after=2,
+    )
+    return store.record_observation(
+        outlet="Example",
+        url=URL,
+        fetch=result,
+        content_hash=digest(body) if result.ok else None,
+        findings=findings if result.ok else None,
+        state=state,
+        changes=changes,
+        route=route,
+    )
+
+
+def test_migrates_from_empty_to_head_and_matches_models(store, db_path):
+    assert db_path.exists()
+    assert current_revision(store.engine) == head_revision() == "0001"
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_sqlite_runs_in_wal_with_busy_timeout(store, db_path):
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_state_survives_close_and_reopen(db_path):
+    with Store.open(f"sqlite:///{db_path}") as store:
+        check(store, T0, [LABEL])
+        events = check(store, T0 + timedelta(hours=1), [LABEL, APPEAL], body=b"<html>v2</html>")
+    assert [(e.category, e.change) for e in events] == [("donation_appeal", Change.ADDED)]
+    with Store.open(f"sqlite:///{db_path}") as store:
+        state = store.page_state(URL)
+        assert state is not None
+        assert state.confirmed == (LABEL, APPEAL)
+        assert store.validators(URL) == ('"v1"', None)
+        assert store.last_content_hash(URL) == digest(b"<html>v2</html>")
+        assert store.latest_findings(URL) == [LABEL, APPEAL]
+        assert store.body(digest(b"<html>v2</html>")) == b"<html>v2</html>"
+        [event] = store.events()
+        assert event == events[0]
+        assert event.created_at == T0 + timedelta(hours=1)
+
+
+def _file_bytes(store, db_path) -> int:
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return db_path.stat().st_size
+
+
+def test_unchanged_page_costs_under_1kb_per_check(store, db_path):
+    body = ("<html>" + "Новости дня. " * 4000 + "</html>").encode()
+    noisy = {
+        "ETag": '"abc"',
+        "Content-Type": "text/html; charset=utf-8",
+        "Date": "Sun, 01 Mar 2026 12:00:00 GMT",
+        "Set-Cookie": "session=" + "x" * 300,
+        "Content-Security-Policy": "default-src 'self' " + "https://cdn.example " * 40,
+    }
+    check(store, T0, [LABEL, APPEAL], body=body, headers=noisy)
+    start = _file_bytes(store, db_path)
+    n = 400
+    for i in range(1, n + 1):
+        check(store, T0 + timedelta(minutes=30 * i), [LABEL, APPEAL], body=body, headers=noisy)
+    per_check = (_file_bytes(store, db_path) - start) / n
+    assert per_check < 1024, per_check
+    assert store.page_summaries()[0].checks == n + 1
+
+
+def test_route_failure_rolls_back_the_whole_observation(store):
+    check(store, T0, [LABEL])
+
+    def broken_route(event):
+        raise RuntimeError("router bug")
+
+    with pytest.raises(RuntimeError):
+        check(store, T0 + timedelta(hours=1), [], route=broken_route)
+    # Nothing of the second check exists: no snapshot, no event, the state is the old one.
+    assert store.events() == []
+    assert store.page_state(URL).confirmed == (LABEL,)
+    assert store.page_summaries()[0].checks == 1
+
+
+def test_events_and_their_deliveries_appear_together(store, db_path):
+    check(store, T0, [LABEL])
+    events = check(
+        store, T0 + timedelta(hours=1), [], route=lambda e: ["a@example.org", "b@example.org", "a@example.org"]
+    )
+    assert [(e.category, e.change) for e in events] == [("foreign_agent_label", Change.REMOVED)]
+    # Read through a separate plain connection: both rows committed, linked to each other.
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute(
+            "SELECT d.recipient, d.kind, de.event_id FROM deliveries d "
+            "JOIN delivery_events de ON de.delivery_id = d.id ORDER BY d.recipient"
+        ).fetchall()
+    assert rows == [("a@example.org", "alert", events[0].id), ("b@example.org", "alert", events[0].id)]
+
+
+def test_not_modified_inherits_hash_and_findings(store):
+    check(store, T0, [LABEL], body=b"<html>a</html>")
+    result = fetch(at=T0 + timedelta(hours=1), body=b"", status=304, not_modified=True)
+    state, changes = observe(
+        store.page_state(URL), fetch_ok=True, findings=None, failure=None, confirmations=2, unreachable_after=3
+    )
+    store.record_observation(
+        outlet="Example", url=URL, fetch=result, content_hash=None, findings=None, state=state, changes=changes
+    )
+    assert store.last_content_hash(URL) == digest(b"<html>a</html>")
+    assert store.latest_findings(URL) == [LABEL]
+    assert store.validators(URL) == ('"v1"', None)
+
+
+def test_failures_recorded_and_summarised(store):
+    check(store, T0, [LABEL])
+    for i in (1, 2):
+        events = check(store, T0 + timedelta(hours=i), None, status=451, body=b"blocked")
+    assert [(e.category, e.change, e.after) for e in events] == [
+        ("availability", Change.UNREACHABLE, "HTTP 451 Unavailable For Legal Reasons")
+    ]
+    [summary] = store.page_summaries()
+    assert summary.consecutive_failures == 2
+    assert summary.unreachable
+    assert summary.last_result == "HTTP 451"
+    # Validators and content hash of the last good response are kept.
+    assert store.validators(URL) == ('"v1"', None)
+    assert store.last_content_hash(URL) == digest(b"<html>label</html>")
+
+
+def test_event_filters_limit_and_tags(store):
+    store.sync_outlets([OutletSpec("Example", "https://example.org", ("ru", "exile"), "RU", (URL,))])
+    check(store, T0, [])
+    check(store, T0 + timedelta(hours=1), [LABEL])
+    check(store, T0 + timedelta(hours=2), [LABEL, APPEAL])
+    check(store, T0 + timedelta(hours=3), [APPEAL])
+    everything = store.events()
+    assert [e.change for e in everything] == [Change.ADDED, Change.ADDED, Change.REMOVED]
+    assert all(e.tags == ("ru", "exile") for e in everything)
+    assert store.events(category="donation_appeal") == [everything[1]]
+    assert store.events(change="removed") == [everything[2]]
+    assert store.events(since=T0 + timedelta(hours=2)) == everything[1:]
+    assert store.events(limit=2) == everything[1:]
+    assert store.events(outlet="Other") == []
+    assert store.event(everything[0].id) == everything[0]
+    assert store.event(999) is None
+
+
+def test_sync_outlets_links_pages_and_deactivates(store):
+    other = "https://other.example/"
+    store.sync_outlets([OutletSpec("Example", urls=(URL,)), OutletSpec("Other", urls=(other,))])
+    summaries = {s.url: s for s in store.page_summaries()}
+    assert summaries[URL].outlet == "Example"
+    assert summaries[other].last_result == "never checked"
+    store.sync_outlets([OutletSpec("Example", urls=(URL,))])
+    summaries = {s.url: s for s in store.page_summaries()}
+    assert not summaries[other].active
+    assert summaries[URL].active
+
+
+def test_outbox_retry_send_fail_and_counts(store):
+    check(store, T0, [])
+    [event] = check(store, T0 + timedelta(hours=1), [LABEL], route=lambda e: ["a@example.org"])
+    [delivery] = store.due_deliveries(T0 + timedelta(hours=1))
+    assert delivery.events == (event,)
+    assert delivery.event_ids == (event.id,)
+    assert delivery.status == "pending"
+    later = T0 + timedelta(hours=2)
+    store.mark_retry(delivery.id, "421 try later", later)
+    assert store.due_deliveries(T0 + timedelta(hours=1, minutes=30)) == []
+    [again] = store.due_deliveries(later)
+    assert again.attempts == 1
+    assert again.last_error == "421 try later"
+    assert again.message_id == delivery.message_id
+    store.mark_sent(delivery.id, later)
+    assert store.outbox_counts() == {"pending": 0, "sent": 1, "failed": 0}
+    with pytest.raises(StoreError):
+        store.mark_failed(12345, "nope")
+
+
+def test_digests_start_after_the_last_digested_event(store):
+    check(store, T0, [])
+    first = check(store, T0 + timedelta(hours=1), [LABEL])
+    assert store.undigested_events("r@example.org", "daily") == first
+    delivery = store.create_digest("r@example.org", "daily", first, T0 + timedelta(days=1))
+    assert delivery is not None
+    assert delivery.kind == "daily"
+    assert delivery.events == tuple(first)
+    assert store.undigested_events("r@example.org", "daily") == []
+    assert store.undigested_events("r@example.org", "weekly") == first
+    second = check(store, T0 + timedelta(days=1, hours=1), [LABEL, APPEAL])
+    assert store.undigested_events("r@example.org", "daily") == second
+    assert store.create_digest("r@example.org", "daily", [], T0) is None
+    store.mark_failed(delivery.id, "550 no such user")
+    assert store.outbox_counts() == {"pending": 0, "sent": 0, "failed": 1}
+
+
+def test_event_archive_refs_point_at_before_and_after(store):
+    def record(at, findings, ref):
+        result = fetch(at=at, body=ref.encode())
+        state, changes = observe(
+            store.page_state(URL), fetch_ok=True, findings=findings, failure=None, confirmations=2, unreachable_after=3
+        )
+        return store.record_observation(
+            outlet="Example",
+            url=URL,
+            fetch=result,
+            content_hash=digest(ref.encode()),
+            findings=findings,
+            state=state,
+            changes=changes,
+            archive_ref=ref,
+        )
+
+    record(T0, [LABEL], "a.warc.gz:0")
+    record(T0 + timedelta(hours=1), [LABEL], "a.warc.gz:100")
+    record(T0 + timedelta(hours=2), [], "a.warc.gz:200")
+    [event] = record(T0 + timedelta(hours=3), [], "a.warc.gz:300")
+    assert store.event_archive_refs(event.id) == ("a.warc.gz:100", "a.warc.gz:300")
+    assert store.event_archive_refs(999) == (None, None)
+
+
+def test_open_errors_are_store_errors(tmp_path):
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot open"):
+        Store.open(f"sqlite:///{garbage}")
+    (tmp_path / "adir.db").mkdir()
+    with pytest.raises(StoreError):
+        Store.open(f"sqlite:///{tmp_path / 'adir.db'}")
+    with pytest.raises(StoreError):
+        Store.open("nosuchdialect://x")
+
+
+def test_newer_schema_is_refused(db_path):
+    Store.open(f"sqlite:///{db_path}").close()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(StoreError, match="migrate"):
+        Store.open(f"sqlite:///{db_path}")
+
+
+def test_any_sqlalchemy_url_in_memory():
+    with Store.open("sqlite://") as store:
+        assert store.outbox_counts() == {"pending": 0, "sent": 0, "failed": 0}
+        assert store.page_state(URL) is None
+        assert store.validators(URL) == (None, None)
+
+
+def test_recorded_state_is_whatever_observe_returned(store):
+    state = PageState(confirmed=(LABEL,), baselined=True, consecutive_failures=0)
+    store.record_observation(
+        outlet="Example",
+        url=URL,
+        fetch=fetch(),
+        content_hash="h",
+        findings=[LABEL],
+        state=state,
+        changes=[FindingChange("paywall", Change.ADDED, None, "Subscribe")],
+    )
+    assert store.page_state(URL) == state
+    [event] = store.events()
+    assert event.after == "Subscribe"
