@@ -1,0 +1,270 @@
+"""The evidence archive: every fetch written to WARC files (WARC/1.1, one gzip member per record).
+
+A reference ``"<file>.warc.gz:<offset>"`` names the main record of one fetch (``response``,
+``revisit`` or, for a fetch that got no response, ``metadata``); the concurrent ``request`` record
+follows it. When a URL's payload is byte-identical to the last one archived for it, a ``revisit``
+record (profile *identical-payload-digest*) replaces the response, so an unchanged page costs a few
+hundred bytes. Files rotate at ``max_bytes`` and at each UTC day. ``export`` copies records (and the
+originals their revisits point to) into one standalone WARC that ``warcio check`` accepts and any
+replay tool (pywb, ReplayWeb.page) can open.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from http import HTTPStatus
+from io import BytesIO
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+from monitor import USER_AGENT, __version__
+from monitor.errors import MonitorError
+from monitor.models import FetchResult
+
+log = logging.getLogger(__name__)
+
+WARC_VERSION = "1.1"
+INDEX_NAME = "revisit-index.json"
+#: Our extension field on revisit records: the reference of the record holding the payload.
+ORIGINAL_REF = "WARC-Refers-To-Press-Monitor-Ref"
+_REF = re.compile(r"^(?P<name>[\w.-]+\.warc\.gz):(?P<offset>\d+)$")
+# The body we archive is already decoded (Scrapy removed Content-Encoding and chunking), so these
+# headers would lie about it; they are kept under X-Archive-Orig-* as replay tools expect.
+_DECODED = ("content-encoding", "transfer-encoding", "content-length")
+
+
+class ArchiveError(MonitorError):
+    """A WARC reference is malformed or its record cannot be read."""
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC payload digest of ``body`` (``sha1:`` + base32, as warcio writes it)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body, usedforsecurity=False).digest()).decode()
+
+
+def _http_headers(fetch: FetchResult) -> StatusAndHeaders:
+    status = int(fetch.status or 0)
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Unknown"
+    headers: list[tuple[str, str]] = []
+    for name, value in fetch.headers.items():
+        if name.lower() in _DECODED:
+            headers.append((f"X-Archive-Orig-{name}", value))
+        else:
+            headers.append((name, value))
+    headers.append(("Content-Length", str(len(fetch.body))))
+    return StatusAndHeaders(f"{status} {phrase}", headers, protocol="HTTP/1.1")
+
+
+class WarcArchive:
+    """Append-only WARC files under ``root``; see the module docstring for the layout."""
+
+    def __init__(self, root: Path, max_bytes: int = 100_000_000) -> None:
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._index_path = self.root / INDEX_NAME
+        self._last: dict[str, dict[str, str]] = self._load_index()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def write(self, fetch: FetchResult, request_headers: Mapping[str, str] | None = None) -> str:
+        """Archive one fetch; return the reference of its main record."""
+        at = _utc_naive(fetch.fetched_at)
+        date = datetime_to_iso_date(at, use_micros=True)
+        path = self._current_file(at.strftime("%Y%m%d"))
+        uri = fetch.final_url or fetch.url
+        with path.open("ab") as out:
+            writer = WARCWriter(out, gzip=True, warc_version=WARC_VERSION)
+            offset = out.tell()
+            main = self._main_record(writer, fetch, uri, date, f"{path.name}:{offset}")
+            writer.write_record(main)
+            request = self._request_record(writer, uri, date, request_headers or {"User-Agent": USER_AGENT})
+            request.rec_headers.add_header("WARC-Concurrent-To", main.rec_headers.get_header("WARC-Record-ID"))
+            writer.write_record(request)
+        return f"{path.name}:{offset}"
+
+    def _main_record(self, writer: WARCWriter, fetch: FetchResult, uri: str, date: str, ref: str) -> Any:
+        if fetch.status is None:
+            note = {"url": fetch.url, "error": fetch.error or "no response", "fetched_at": date}
+            data = json.dumps(note, ensure_ascii=False).encode()
+            return writer.create_warc_record(
+                uri,
+                "metadata",
+                payload=BytesIO(data),
+                length=len(data),
+                warc_content_type="application/json",
+                warc_headers_dict={"WARC-Date": date},
+            )
+        digest = payload_digest(fetch.body)
+        last = self._last.get(uri)
+        if fetch.body and last is not None and last["digest"] == digest:
+            record = writer.create_revisit_record(
+                uri,
+                digest,
+                uri,
+                last["date"],
+                http_headers=_http_headers(fetch),
+                warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": last["id"]},
+            )
+            record.rec_headers.add_header(ORIGINAL_REF, last["ref"])
+            return record
+        record = writer.create_warc_record(
+            uri,
+            "response",
+            payload=BytesIO(fetch.body),
+            length=len(fetch.body),
+            http_headers=_http_headers(fetch),
+            warc_headers_dict={"WARC-Date": date},
+        )
+        if fetch.body:
+            record_id = record.rec_headers.get_header("WARC-Record-ID")
+            self._remember(uri, {"digest": digest, "ref": ref, "id": record_id, "date": date})
+        return record
+
+    @staticmethod
+    def _request_record(writer: WARCWriter, uri: str, date: str, headers: Mapping[str, str]) -> Any:
+        target = re.sub(r"^[a-z]+://[^/]*", "", uri) or "/"
+        host = re.sub(r"^[a-z]+://([^/]*).*$", r"\1", uri)
+        lines = [("Host", host), *((k, v) for k, v in headers.items() if k.lower() != "host")]
+        http = StatusAndHeaders(f"GET {target} HTTP/1.1", lines, protocol="", is_http_request=True)
+        return writer.create_warc_record(uri, "request", http_headers=http, warc_headers_dict={"WARC-Date": date})
+
+    def _current_file(self, day: str) -> Path:
+        existing = sorted(self.root.glob(f"press-monitor-{day}-*.warc.gz"))
+        if existing and existing[-1].stat().st_size < self.max_bytes:
+            return existing[-1]
+        seq = int(existing[-1].name.rsplit("-", 1)[1].split(".")[0]) + 1 if existing else 0
+        path = self.root / f"press-monitor-{day}-{seq:05d}.warc.gz"
+        with path.open("xb") as out:
+            writer = WARCWriter(out, gzip=True, warc_version=WARC_VERSION)
+            info = {
+                "software": f"press-monitor/{__version__}",
+                "format": "WARC File Format 1.1",
+                "description": "press-monitor evidence archive",
+            }
+            writer.write_record(writer.create_warcinfo_record(path.name, info))
+        return path
+
+    def _load_index(self) -> dict[str, dict[str, str]]:
+        try:
+            return dict(json.loads(self._index_path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            log.warning("revisit index %s unreadable; the next fetch of each URL is archived in full", self._index_path)
+            return {}
+
+    def _remember(self, uri: str, entry: dict[str, str]) -> None:
+        self._last[uri] = entry
+        tmp = self._index_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._last, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(self._index_path)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _open(self, ref: str) -> tuple[Path, int]:
+        match = _REF.match(ref)
+        if match is None:
+            raise ArchiveError(f"not a WARC reference: {ref!r} (expected file.warc.gz:offset)")
+        path = self.root / match["name"]
+        if not path.is_file():
+            raise ArchiveError(f"WARC file not found for {ref}: {path}")
+        return path, int(match["offset"])
+
+    def record_bytes(self, ref: str) -> tuple[bytes, dict[str, str]]:
+        """The raw gzip member of the record at ``ref`` and its WARC headers."""
+        path, offset = self._open(ref)
+        with path.open("rb") as fh:
+            return _member(fh, offset)
+
+    def read(self, ref: str) -> tuple[dict[str, str], bytes]:
+        """HTTP headers and payload of the record at ``ref`` (a revisit yields its original's payload)."""
+        path, offset = self._open(ref)
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            record = _next_record(ArchiveIterator(fh), offset)
+            headers = dict(record.http_headers.headers) if record.http_headers else {}
+            if record.rec_type == "metadata":
+                headers = {"Content-Type": record.rec_headers.get_header("Content-Type") or ""}
+            body = record.content_stream().read()
+            original = record.rec_headers.get_header(ORIGINAL_REF)
+        if original and record.rec_type == "revisit":
+            return headers, self.read(original)[1]
+        return headers, body
+
+    # -- export --------------------------------------------------------------------------------
+
+    def export(self, refs: Iterable[str], out_dir: Path, name: str = "evidence.warc.gz") -> Path:
+        """Copy the records behind ``refs`` (with their requests, and revisits' originals) to one WARC."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        target = out_dir / name
+        written: set[str] = set()
+        with target.open("wb") as out:
+            writer = WARCWriter(out, gzip=True, warc_version=WARC_VERSION)
+            info = {"software": f"press-monitor/{__version__}", "description": "press-monitor evidence export"}
+            writer.write_record(writer.create_warcinfo_record(name, info))
+            for ref in refs:
+                self._copy(ref, out, written)
+        return target
+
+    def _copy(self, ref: str, out: BinaryIO, written: set[str]) -> None:
+        if ref in written:
+            return
+        written.add(ref)
+        path, offset = self._open(ref)
+        with path.open("rb") as fh:
+            member, headers = _member(fh, offset)
+            original = headers.get(ORIGINAL_REF)
+            if original:
+                self._copy(original, out, written)  # the payload a revisit stands for comes first
+            out.write(member)
+            following = fh.tell()
+            request, req_headers = _member(fh, following) if following < path.stat().st_size else (b"", {})
+        if req_headers.get("WARC-Concurrent-To") == headers.get("WARC-Record-ID"):
+            out.write(request)
+
+
+def _utc_naive(at: datetime) -> datetime:
+    """UTC without tzinfo, as warcio formats dates (a naive input is taken as UTC already)."""
+    return at if at.tzinfo is None else at.astimezone(UTC).replace(tzinfo=None)
+
+
+def _member(fh: BinaryIO, offset: int) -> tuple[bytes, dict[str, str]]:
+    """The raw bytes of the gzip member at ``offset`` and its WARC headers; leaves fh after it."""
+    fh.seek(offset)
+    iterator = ArchiveIterator(fh)
+    record = _next_record(iterator, offset)
+    headers = dict(record.rec_headers.headers)
+    iterator.read_to_end(record)
+    length = iterator.get_record_length()
+    fh.seek(offset)
+    data = fh.read(length)
+    return data, headers
+
+
+def _next_record(iterator: ArchiveIterator, offset: int) -> Any:
+    """The record the iterator starts with; ArchiveError unless it is a real WARC record."""
+    try:
+        record = next(iterator)
+    except (StopIteration, ValueError, OSError, ArchiveLoadFailed) as exc:
+        raise ArchiveError(f"no WARC record at offset {offset}: {exc}") from exc
+    # warcio is lenient: an offset into the middle of a member can parse as an empty record.
+    if record.format != "warc" or not record.rec_headers.get_header("WARC-Record-ID"):
+        raise ArchiveError(f"no WARC record at offset {offset}")
+    return record
