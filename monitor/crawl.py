@@ -1,0 +1,236 @@
+"""Fetching: Scrapy crawls run in-process on the asyncio reactor, one crawl per ``fetch()`` call.
+
+Why in-process: a Twisted reactor cannot be restarted, so the daemon installs
+``AsyncioSelectorReactor`` once (``install_reactor``) and lives inside ``run(main)``; every check is then
+an ``AsyncCrawlerRunner.crawl()`` awaited on the same asyncio loop that APScheduler's
+``AsyncIOScheduler`` and aiosmtplib use. The CLI's one-shot commands go through the same ``run``.
+
+    run(main) ──installs reactor──▶ reactor.run() drives the asyncio loop
+       └─ main() ─▶ fetch(requests, settings) ─▶ AsyncCrawlerRunner ─▶ spiders.outlet.OutletSpider
+                                                   └─ item_scraped ─▶ [FetchResult, ...]
+
+Nothing here installs signal handlers or logging handlers: the daemon owns both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from scrapy import signals
+from scrapy.crawler import AsyncCrawlerRunner
+from scrapy.settings import Settings
+
+from monitor import USER_AGENT
+from monitor.models import FetchResult
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+KINDS = ("page", "feed", "sitemap")
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How politely and how far to fetch; becomes Scrapy settings at "project" priority."""
+
+    user_agent: str = USER_AGENT
+    obey_robots: bool = True
+    timeout: float = 30.0  # per request (DOWNLOAD_TIMEOUT, DNS_TIMEOUT)
+    max_bytes: int = 5_000_000  # DOWNLOAD_MAXSIZE; larger bodies become an error result
+    concurrency_per_domain: int = 2
+    autothrottle: bool = True
+    retries: int = 2
+    max_redirects: int = 5
+    crawl_timeout: float = 600.0  # whole crawl bound (CLOSESPIDER_TIMEOUT)
+    download_delay: float = 0.5  # minimum gap between requests to one domain (AutoThrottle's floor)
+    backoff_base: float = 1.0  # first retry waits about this long, doubling after (Retry-After wins)
+    backoff_max: float = 60.0  # longest wait before a retry; a longer Retry-After is not waited for
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """One URL to fetch; ``etag``/``last_modified`` from the last snapshot make it a conditional GET."""
+
+    url: str
+    etag: str | None = None  # sent as If-None-Match
+    last_modified: str | None = None  # sent as If-Modified-Since
+    kind: str = "page"  # "page" | "feed" (RSS/Atom) | "sitemap"
+    follow_limit: int = 0  # for feeds/sitemaps: also fetch the N newest article URLs they list
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"FetchRequest.kind must be one of {KINDS}, not {self.kind!r}")
+        if self.follow_limit < 0:
+            raise ValueError("FetchRequest.follow_limit must be >= 0")
+
+
+def build_settings(settings: FetchSettings) -> Settings:
+    """spiders/settings.py defaults overlaid with ``settings``, both at "project" priority."""
+    result = Settings()
+    result.setmodule("spiders.settings", priority="project")
+    overrides: dict[str, Any] = {
+        "USER_AGENT": settings.user_agent,
+        "ROBOTSTXT_OBEY": settings.obey_robots,
+        "DOWNLOAD_TIMEOUT": settings.timeout,
+        "DNS_TIMEOUT": settings.timeout,
+        "DOWNLOAD_MAXSIZE": settings.max_bytes,
+        "DOWNLOAD_WARNSIZE": settings.max_bytes // 2,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrency_per_domain,
+        "AUTOTHROTTLE_ENABLED": settings.autothrottle,
+        "DOWNLOAD_DELAY": settings.download_delay,
+        "RETRY_ENABLED": settings.retries > 0,
+        "RETRY_TIMES": settings.retries,
+        "RETRY_BACKOFF_BASE": settings.backoff_base,
+        "RETRY_BACKOFF_MAX": settings.backoff_max,
+        "REDIRECT_MAX_TIMES": settings.max_redirects,
+        "CLOSESPIDER_TIMEOUT": settings.crawl_timeout,
+    }
+    result.setdict(overrides, priority="project")
+    return result
+
+
+def install_reactor() -> None:
+    """Install Twisted's asyncio reactor once per process (idempotent); call before anything else.
+
+    Raises RuntimeError if another reactor is already installed (something imported
+    ``twisted.internet.reactor`` first), since Scrapy and asyncio code could not share a loop then.
+    """
+    from scrapy.utils.reactor import install_reactor as scrapy_install
+    from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
+
+    if not is_reactor_installed():
+        scrapy_install(REACTOR)
+    if not is_asyncio_reactor_installed():
+        raise RuntimeError(f"a non-asyncio Twisted reactor is already installed; {REACTOR} is required")
+
+
+def run(main: Callable[[], Awaitable[T]]) -> T:
+    """Run ``main()`` on the loop the reactor drives; return its result or re-raise its exception.
+
+    Blocks until ``main`` finishes, then stops the reactor, which cannot be started again: call once
+    per process. Twisted's signal handlers are not installed (the daemon installs its own on the loop).
+    """
+    install_reactor()
+    from twisted.internet import reactor
+    from twisted.internet.defer import Deferred
+
+    if reactor.running:
+        raise RuntimeError("run() is already running; await the coroutine instead")
+    outcome: dict[str, Any] = {}
+
+    def start() -> None:
+        future = asyncio.ensure_future(main())
+        deferred = Deferred.fromFuture(future)
+        deferred.addCallbacks(
+            lambda value: outcome.setdefault("value", value),
+            lambda failure: outcome.setdefault("error", failure.value),
+        )
+        deferred.addBoth(lambda _: reactor.stop())
+
+    reactor.callWhenRunning(start)
+    reactor.run(installSignalHandlers=False)
+    if "error" in outcome:
+        raise outcome["error"]
+    if "value" not in outcome:
+        raise RuntimeError("the reactor stopped before main() finished")
+    return outcome["value"]  # type: ignore[no-any-return]
+
+
+class _QuietRobotsErrors(logging.Filter):
+    """Scrapy logs an unreachable robots.txt at ERROR with a traceback; the page request fails the same
+    way and becomes an error result, so one WARNING line without the traceback says enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and str(record.msg).startswith("Error downloading"):
+            record.levelno, record.levelname, record.exc_info, record.exc_text = (
+                logging.WARNING,
+                "WARNING",
+                None,
+                None,
+            )
+        return True
+
+
+def _quiet_robots_errors() -> None:
+    robots_log = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    if not any(isinstance(f, _QuietRobotsErrors) for f in robots_log.filters):
+        robots_log.addFilter(_QuietRobotsErrors())
+
+
+def _unique(requests: Sequence[FetchRequest]) -> list[FetchRequest]:
+    """First request per URL, in order: one result per URL is the contract."""
+    seen: dict[str, FetchRequest] = {}
+    for request in requests:
+        seen.setdefault(request.url, request)
+    return list(seen.values())
+
+
+def _missing(request: FetchRequest, reason: str) -> FetchResult:
+    return FetchResult(
+        url=request.url,
+        final_url=request.url,
+        status=None,
+        headers={},
+        body=b"",
+        fetched_at=datetime.now(UTC),
+        error=reason,
+    )
+
+
+async def fetch(requests: Sequence[FetchRequest], settings: FetchSettings) -> list[FetchResult]:
+    """Fetch all ``requests`` in one Scrapy crawl; one FetchResult per fetched URL.
+
+    Requested URLs come first, in request order (each exactly once, whatever happened), then the
+    articles followed from feeds and sitemaps (``source`` set). Callable repeatedly on one reactor.
+    """
+    pages = _unique(requests)
+    if not pages:
+        return []
+    from spiders.outlet import OutletSpider
+
+    install_reactor()
+    _quiet_robots_errors()
+    runner = AsyncCrawlerRunner(build_settings(settings))
+    crawler = runner.create_crawler(OutletSpider)
+    items: list[FetchResult] = []
+
+    def collect(item: Any, **_: Any) -> None:
+        if isinstance(item, FetchResult):
+            items.append(item)
+
+    crawler.signals.connect(collect, signal=signals.item_scraped)
+    started = time.monotonic()
+    await runner.crawl(crawler, requests=pages)
+    reason = (crawler.stats.get_value("finish_reason") if crawler.stats else None) or "unknown"
+    results = _assemble(pages, items, reason)
+    log.info(
+        "fetched %d URLs (%d requested, %d failed) in %.1fs, finish reason %s",
+        len(results),
+        len(pages),
+        sum(1 for r in results if r.error),
+        time.monotonic() - started,
+        reason,
+    )
+    return results
+
+
+def _assemble(pages: list[FetchRequest], items: list[FetchResult], reason: str) -> list[FetchResult]:
+    """Requested URLs in order (a placeholder error when the crawl ended first), then followed ones."""
+    by_url: dict[str, FetchResult] = {}
+    followed: list[FetchResult] = []
+    for item in items:
+        if item.source is None:
+            by_url.setdefault(item.url, item)
+        elif item.url not in by_url and all(f.url != item.url for f in followed):
+            followed.append(item)
+    why = "crawl time limit reached before fetch" if reason == "closespider_timeout" else "not fetched"
+    requested = [by_url.get(page.url) or _missing(page, f"{why} ({reason})") for page in pages]
+    asked = {page.url for page in pages}
+    return requested + [f for f in followed if f.url not in asked]

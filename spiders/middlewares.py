@@ -1,0 +1,105 @@
+"""Downloader middlewares: robots.txt for every waiting request, and retries that back off.
+
+``RobotsTxtMiddleware`` (Scrapy 2.19) hands the parsed robots.txt only to the FIRST request that waited
+for it: ``await maybe_deferred_to_future(parser)`` consumes the Deferred's result, so the third and later
+requests to a host whose robots.txt was still loading get ``None`` and are let through (the relay that
+kept the result for every waiter was dropped in scrapy/scrapy#6802). ``RobotsTxtForAllMiddleware``
+restores the relay. A monitor fetches several pages per outlet at once, so this is the common case.
+
+Scrapy's ``RetryMiddleware`` re-queues a failed request at once; a site that answers 503 under load or
+429 to a monitor gets hit again immediately. This subclass waits first: ``Retry-After`` when the server
+sent one (429/503), otherwise ``RETRY_BACKOFF_BASE * 2**n`` with jitter. A ``Retry-After`` longer than
+``RETRY_BACKOFF_MAX`` means "not in this crawl": the response is kept as the result and not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
+
+if TYPE_CHECKING:
+    from scrapy.http import Request, Response
+    from scrapy.robotstxt import RobotParser
+    from scrapy.settings import BaseSettings
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or HTTP-date); None if absent/unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """``RetryMiddleware`` with a wait before each retry (see the module docstring)."""
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+
+    def backoff(self, attempt: int) -> float:
+        """Wait before retry number ``attempt`` (1-based): exponential, jittered, capped."""
+        delay = self.backoff_base * 2 ** (attempt - 1)
+        return min(self.backoff_max, delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
+
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response, spider: object = None
+    ) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        header = response.headers.get(b"Retry-After")
+        asked = retry_after_seconds(header.decode("latin-1") if header else None)
+        if asked is not None and asked > self.backoff_max:
+            return response
+        retry = self._retry(request, f"HTTP {response.status}")
+        if retry is None:
+            return response
+        await asyncio.sleep(asked if asked is not None else self.backoff(retry.meta["retry_times"]))
+        return retry
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception, spider: object = None
+    ) -> Request | Response | None:
+        if request.meta.get("dont_retry", False) or not isinstance(exception, self.exceptions_to_retry):
+            return None
+        retry = self._retry(request, exception)
+        if retry is None:
+            return None
+        await asyncio.sleep(self.backoff(retry.meta["retry_times"]))
+        return retry
+
+
+class RobotsTxtForAllMiddleware(RobotsTxtMiddleware):
+    """``RobotsTxtMiddleware`` whose pending robots.txt reaches every waiting request (module docstring)."""
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        relay: Deferred[RobotParser | None] = Deferred()
+
+        def forward(parser: RobotParser | None) -> RobotParser | None:
+            relay.callback(parser)
+            return parser  # keep the result in the chain for the next waiter
+
+        pending.addCallback(forward)
+        return await maybe_deferred_to_future(relay)

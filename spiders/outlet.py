@@ -1,0 +1,95 @@
+"""OutletSpider: the one generic spider, driven by a list of requests (the storefinder pattern).
+
+Every request ends in exactly one item (``FetchResult``): ``parse`` handles responses of any status
+(``HTTPERROR_ALLOW_ALL``), ``failed`` turns download errors, robots.txt refusals and oversize bodies
+into results. Feeds and sitemaps are fetched like pages and, with ``follow_limit`` > 0, their newest
+article links are fetched too, each result carrying the feed URL as ``source``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+
+from spiders.feeds import parse_feed
+from spiders.items import PageItem, PageRequest
+from spiders.outcomes import from_failure, from_response
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+# Items of a sitemap index are sitemaps, not articles: follow only the newest few of them.
+SITEMAP_INDEX_FOLLOW = 1
+
+
+class OutletSpider(scrapy.Spider):
+    """Fetch the given pages, feeds and sitemaps once each; yield one ``FetchResult`` per fetched URL."""
+
+    name = "outlet"
+
+    def __init__(self, requests: Sequence[PageRequest] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.page_requests = list(requests)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for page in self.page_requests:
+            headers = {}
+            if page.etag:
+                headers["If-None-Match"] = page.etag
+            if page.last_modified:
+                headers["If-Modified-Since"] = page.last_modified
+            yield self._request(page.url, page.kind, page.follow_limit, source=None, headers=headers)
+
+    def _request(
+        self,
+        url: str,
+        kind: str,
+        follow_limit: int,
+        source: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> scrapy.Request:
+        # dont_filter: duplicates are removed before the crawl; the dupe filter would otherwise drop a
+        # redirect back to a URL already seen, and a dropped request yields no result at all.
+        return scrapy.Request(
+            url,
+            headers=headers,
+            callback=self.parse,
+            errback=self.failed,
+            dont_filter=True,
+            cb_kwargs={"url": url, "kind": kind, "follow_limit": follow_limit, "source": source},
+        )
+
+    def parse(
+        self, response: Response, url: str, kind: str, follow_limit: int, source: str | None
+    ) -> Iterator[PageItem | scrapy.Request]:
+        """One result for this response; then, for a feed or sitemap, requests for its newest links."""
+        yield from_response(response, url, source)
+        if kind == "page" or follow_limit <= 0 or response.status != 200:
+            return
+        listed = parse_feed(response.body, response.url)
+        root = source or url
+        if listed.kind == "sitemapindex":
+            for child in listed.links[:SITEMAP_INDEX_FOLLOW]:
+                yield self._request(child, "sitemap", follow_limit, source=root)
+            return
+        requested = {page.url for page in self.page_requests}
+        # A listed article that is also watched as a page is fetched once, as that page.
+        fresh = [link for link in listed.links if link not in requested]
+        for link in fresh[:follow_limit]:
+            yield self._request(link, "page", 0, source=root)
+
+    def failed(self, failure: Failure) -> Iterator[PageItem]:
+        """Errback: the request got no usable response; record why."""
+        request = getattr(failure, "request", None)
+        kwargs = request.cb_kwargs if request is not None else {}
+        settings = self.crawler.settings
+        yield from_failure(
+            failure,
+            kwargs.get("url", ""),
+            kwargs.get("source"),
+            timeout=settings.getfloat("DOWNLOAD_TIMEOUT"),
+            max_bytes=settings.getint("DOWNLOAD_MAXSIZE"),
+        )

@@ -1,0 +1,72 @@
+"""Polite defaults for every crawl, loaded at "project" priority by ``monitor.crawl.build_settings``.
+
+Scrapy's own defaults suit a scraper, not a monitor that visits news sites every few minutes for months:
+it ignores robots.txt, keeps cookies and waits up to three minutes for a 1 GB body. Values that
+``FetchSettings`` carries (timeouts, sizes, concurrency, retries) are overwritten from it; the rest are
+fixed here. Nothing in this module installs a reactor or configures logging.
+"""
+
+from __future__ import annotations
+
+from monitor import USER_AGENT
+
+BOT_NAME = "press-monitor"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Honest identification; robots.txt groups are matched on the product token, not the whole string.
+USER_AGENT = USER_AGENT
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_USER_AGENT = "press-monitor"
+
+# A monitor must see what an anonymous first-time reader sees: no sessions, no meta-refresh hops
+# (a refresh to a "please disable your ad blocker" page is itself evidence to keep).
+COOKIES_ENABLED = False
+METAREFRESH_ENABLED = False
+
+# Throttling: a handful of pages per outlet, spread out. AutoThrottle adapts to each server's latency.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50%, so checks of many outlets do not fire in lockstep
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Bounds: every request and the whole crawl end in bounded time and memory.
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 5_000_000
+DOWNLOAD_WARNSIZE = 2_500_000
+CLOSESPIDER_TIMEOUT = 600
+REDIRECT_MAX_TIMES = 5  # the redirect middleware itself refuses non-http(s) targets
+
+# Every status reaches the spider, which turns it into a FetchResult; no status is silently dropped.
+HTTPERROR_ALLOW_ALL = True
+
+# Retries with exponential backoff that honour Retry-After (spiders.middlewares.BackoffRetryMiddleware
+# replaces Scrapy's immediate retries). 429 is retried only when Retry-After allows it in time.
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubled for each further one
+RETRY_BACKOFF_MAX = 60.0  # a longer Retry-After means "not this crawl": keep the error, do not wait
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+    # Scrapy 2.19's robots.txt middleware lets through requests that queued while robots.txt loaded.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.middlewares.RobotsTxtForAllMiddleware": 100,
+}
+
+# In-process crawls share the daemon's process: no telnet console, no stats dumps to stdout, and
+# Scrapy's log lines go to whatever handlers the daemon configured (AsyncCrawlerRunner installs none).
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's HTTP control port runs code on request: never in a daemon
+LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 0
+STATS_DUMP = False
+
+# The asyncio reactor lets Scrapy, APScheduler and aiosmtplib share one event loop.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
