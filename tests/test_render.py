@@ -8,6 +8,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jinja2 import UndefinedError
 
 from monitor.errors import ConfigError
@@ -220,3 +222,31 @@ def test_missing_templates_dir_is_a_config_error(tmp_path: Path) -> None:
 def test_alert_needs_events() -> None:
     with pytest.raises(ValueError, match="at least one event"):
         Renderer().alert([], recipient="a@x.org", sender="b@x.org", message_id="x")
+
+
+def test_unencodable_and_control_characters_do_not_break_the_mail() -> None:
+    nasty = "x\ud800y\x00z\x1b[31m\u202eevil"
+    word_diff = (WordOp("insert", nasty), WordOp("delete", "слово " * 5000))
+    text, html = parts(alert(event(change=Change.CHANGED, before=nasty, after=nasty, word_diff=word_diff)))
+    for body in (text, html):
+        assert "x\ufffdyz[31mevil" in body
+        assert "\x1b" not in body
+        assert body.count("слово") < 200  # a huge deleted run is clipped
+
+
+PAGE_TEXT = st.text(st.characters(blacklist_categories=()), max_size=300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=PAGE_TEXT,
+    after=PAGE_TEXT,
+    ops=st.lists(st.tuples(st.sampled_from(["equal", "insert", "delete"]), PAGE_TEXT)),
+)
+def test_any_page_text_renders_and_never_becomes_markup(before: str, after: str, ops: list[tuple[str, str]]) -> None:
+    word_diff = tuple(WordOp(op, f"<i>{t}") for op, t in ops)
+    message = alert(event(change=Change.CHANGED, before=f"<b>{before}", after=f"<u>{after}", word_diff=word_diff))
+    _, html = parts(message)
+    assert "<b>" not in html
+    assert "<u>" not in html
+    assert "<i>" not in html

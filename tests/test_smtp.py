@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from datetime import UTC, datetime
@@ -174,3 +175,21 @@ def test_missing_password_variable_is_named_without_values() -> None:
 def test_settings_are_validated(kwargs: dict[str, object], key: str) -> None:
     with pytest.raises(ConfigError, match=key):
         SmtpSettings(host="mail.example.org", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.asyncio
+async def test_a_server_that_never_answers_times_out_as_temporary() -> None:
+    accepted = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.set()
+        await reader.read()  # says nothing until the client gives up
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        channel = SmtpChannel(SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=0.3))
+        with pytest.raises(ChannelUnavailableError, match=r"127\.0\.0\.1"):
+            await channel.send(_message())
+    assert accepted.is_set()

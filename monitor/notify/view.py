@@ -19,6 +19,10 @@ _AVAILABILITY = {"unreachable": "page unreachable", "recovered": "page reachable
 _NO_SPACE_BEFORE = tuple(",.;:!?)]»”%")
 _NO_SPACE_AFTER = tuple("([«“")
 _SUBJECT_MAX = 180
+_DIFF_PIECE_MAX = 600  # an inserted/deleted run longer than this is clipped: a whole article is not a diff
+# C0 controls (but tab/newline), DEL, C1 controls, and the bidi overrides that can make text lie.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202d\u202e]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # left by lossy decoding; cannot be encoded as UTF-8
 
 
 def when(value: datetime) -> datetime:
@@ -42,7 +46,7 @@ def headline(event: Event) -> str:
 
 def _one_line(text: str) -> str:
     """Headers must not carry line breaks; outlet names come from config but are still trimmed."""
-    line = " ".join(text.split())
+    line = " ".join(printable(text).split())
     return line if len(line) <= _SUBJECT_MAX else line[: _SUBJECT_MAX - 1] + "…"
 
 
@@ -98,11 +102,16 @@ def group_by_outlet(events: Iterable[Event], *, limit: int | None) -> list[Outle
     return groups
 
 
+def printable(text: str) -> str:
+    """Page text made safe to encode and show: no control characters, lone surrogates replaced."""
+    return _SURROGATE.sub("\ufffd", _UNPRINTABLE.sub("", text))
+
+
 def clip(text: str | None, limit: int = 400) -> str:
     """``text`` cut at a word boundary near ``limit`` characters, with an ellipsis if cut."""
     if not text:
         return ""
-    text = " ".join(text.split())
+    text = " ".join(printable(text).split())
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
@@ -143,9 +152,11 @@ def diff_segments(word_diff: Sequence[WordOp], keep: int = 8) -> list[tuple[str,
     pieces: list[tuple[str, str]] = []
     last = len(word_diff) - 1
     for i, op in enumerate(word_diff):
-        text = op.text
+        text = printable(op.text)
         if op.op == "equal":
             text = _shorten(text, keep, first=i == 0, last=i == last)
+        elif len(text) > _DIFF_PIECE_MAX:
+            text = clip(text, _DIFF_PIECE_MAX)
         if not text:
             continue
         if pieces and _needs_space(pieces[-1][1], text):
