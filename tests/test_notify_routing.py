@@ -60,3 +60,14 @@ def test_event_tags_count_and_addresses_are_deduplicated() -> None:
 def test_unknown_mode_is_an_error() -> None:
     with pytest.raises(ValueError, match="hourly"):
         recipients(EVENT, [], "hourly")
+
+
+def test_config_subscribers_route_as_they_are() -> None:
+    from monitor.config import Subscriber as ConfigSubscriber
+
+    sub = ConfigSubscriber.model_validate(
+        {"email": "ops@x.org", "modes": ["daily"], "filters": {"changes": ["unreachable"], "jurisdictions": ["RU"]}}
+    )
+    assert recipients(DOWN, [sub], "daily", jurisdiction="RU") == ["ops@x.org"]
+    assert recipients(EVENT, [sub], "daily", jurisdiction="RU") == []
+    assert recipients(DOWN, [sub], "immediate", jurisdiction="RU") == []

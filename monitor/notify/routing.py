@@ -1,9 +1,9 @@
 """Who gets an event, and how: subscribers, their modes and their filters.
 
 A subscriber has an address, one or more modes (``immediate``, ``daily``, ``weekly``) and filters
-on outlets, tags, categories, changes (event kinds such as ``unreachable``) and jurisdictions.
-An empty filter matches everything; a non-empty one must match. The config loader maps its
-pydantic models onto :class:`SubscriberLike`; :class:`Subscriber` is a ready-made implementation.
+(``filters``) on outlets, tags, categories, changes (event kinds such as ``unreachable``) and
+jurisdictions. An empty filter matches everything; a non-empty one must match. ``config.Subscriber``
+fits :class:`SubscriberLike` as it is; :class:`Subscriber` is a flat stand-in for code and tests.
 """
 
 from __future__ import annotations
@@ -17,13 +17,9 @@ from monitor.models import Event
 MODES: tuple[str, ...] = ("immediate", "daily", "weekly")
 
 
-class SubscriberLike(Protocol):
-    """What routing reads from a subscriber (read-only, so pydantic models and dataclasses both fit)."""
+class Filters(Protocol):
+    """A subscriber's filters (read-only, so pydantic models and dataclasses both fit)."""
 
-    @property
-    def email(self) -> str: ...
-    @property
-    def modes(self) -> Sequence[str]: ...
     @property
     def outlets(self) -> Sequence[str]: ...
     @property
@@ -36,9 +32,20 @@ class SubscriberLike(Protocol):
     def jurisdictions(self) -> Sequence[str]: ...
 
 
+class SubscriberLike(Protocol):
+    """What routing reads from a subscriber: the shape of ``config.Subscriber``."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def modes(self) -> Sequence[str]: ...
+    @property
+    def filters(self) -> Filters: ...
+
+
 @dataclass(frozen=True)
 class Subscriber:
-    """A subscriber as routing sees it; every filter empty means "everything"."""
+    """A subscriber with its filters inline; every filter empty means "everything"."""
 
     email: str
     modes: tuple[str, ...] = ("immediate",)
@@ -47,6 +54,10 @@ class Subscriber:
     categories: tuple[str, ...] = ()
     changes: tuple[str, ...] = ()
     jurisdictions: tuple[str, ...] = ()
+
+    @property
+    def filters(self) -> Subscriber:
+        return self
 
 
 def _fold(values: Sequence[str]) -> set[str]:
@@ -65,18 +76,16 @@ def matches(
     ``outlet_tags`` and ``jurisdiction`` describe the event's outlet (from the watchlist); the
     event's own ``tags`` count as well.
     """
-    if subscriber.outlets and event.outlet.casefold() not in _fold(subscriber.outlets):
+    f = subscriber.filters
+    if f.outlets and event.outlet.casefold() not in _fold(f.outlets):
         return False
-    if subscriber.categories and event.category.casefold() not in _fold(subscriber.categories):
+    if f.categories and event.category.casefold() not in _fold(f.categories):
         return False
-    if subscriber.changes and str(event.change).casefold() not in _fold(subscriber.changes):
+    if f.changes and str(event.change).casefold() not in _fold(f.changes):
         return False
-    if subscriber.tags and not _fold(subscriber.tags) & _fold([*outlet_tags, *event.tags]):
+    if f.tags and not _fold(f.tags) & _fold([*outlet_tags, *event.tags]):
         return False
-    return not (
-        subscriber.jurisdictions
-        and (jurisdiction is None or jurisdiction.casefold() not in _fold(subscriber.jurisdictions))
-    )
+    return not (f.jurisdictions and (jurisdiction is None or jurisdiction.casefold() not in _fold(f.jurisdictions)))
 
 
 def recipients(
