@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -14,7 +15,7 @@ from monitor.errors import StoreError
 from monitor.models import Change, FetchResult, Finding, FindingChange
 from monitor.observe import PageState, describe_failure, observe
 from monitor.store import OutletSpec, Store
-from monitor.store.engine import current_revision, head_revision
+from monitor.store.engine import alembic_config, current_revision, head_revision, make_engine
 from monitor.store.schema import Base
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -69,7 +70,7 @@ def check(store, at, findings, *, body=b"<html>label</html>", route=None, state=
 
 def test_migrates_from_empty_to_head_and_matches_models(store, db_path):
     assert db_path.exists()
-    assert current_revision(store.engine) == head_revision() == "0001"
+    assert current_revision(store.engine) == head_revision() == "0002"
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
@@ -316,3 +317,86 @@ def test_recorded_state_is_whatever_observe_returned(store):
     assert store.page_state(URL) == state
     [event] = store.events()
     assert event.after == "Subscribe"
+
+
+def test_upgrade_from_the_first_schema_keeps_data(db_path):
+    url = f"sqlite:///{db_path}"
+    engine = make_engine(url)
+    config = alembic_config(url)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.exec_driver_sql("INSERT INTO pages (id, url, consecutive_failures, unreachable) VALUES (1, 'u', 0, 0)")
+        conn.exec_driver_sql(
+            "INSERT INTO events (id, page_id, outlet, url, category, change, word_diff, created_at) "
+            "VALUES (7, 1, 'Old', 'u', 'paywall', 'added', '[]', '2025-01-01 00:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO deliveries (id, recipient, kind, status, attempts, next_attempt_at, message_id, created_at) "
+            "VALUES (1, 'r@example.org', 'alert', 'pending', 0, '2025-01-01 00:00:00', '<m1>', '2025-01-01 00:00:00')"
+        )
+        conn.exec_driver_sql("INSERT INTO delivery_events (delivery_id, event_id) VALUES (1, 7)")
+    engine.dispose()
+    with Store.open(url) as store:
+        assert current_revision(store.engine) == head_revision()
+        [event] = store.events()
+        assert (event.id, event.outlet, event.change) == (7, "Old", Change.ADDED)
+        assert event.created_at == datetime(2025, 1, 1, tzinfo=UTC)
+        [delivery] = store.due_deliveries(T0)
+        assert delivery.events == (event,)
+        assert store.event_archive_refs(7) == (None, None)
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_availability_evidence_points_at_the_last_good_and_last_failed_fetch(store):
+    def record(at, status, ref):
+        result = fetch(at=at, status=status, body=b"x")
+        state, changes = observe(
+            store.page_state(URL),
+            fetch_ok=result.ok,
+            findings=[LABEL] if result.ok else None,
+            failure=None if result.ok else describe_failure(result),
+            unreachable_after=2,
+        )
+        return store.record_observation(
+            outlet="Example",
+            url=URL,
+            fetch=result,
+            content_hash="h" if result.ok else None,
+            findings=[LABEL] if result.ok else None,
+            state=state,
+            changes=changes,
+            archive_ref=ref,
+        )
+
+    record(T0, 200, "a:1")
+    record(T0 + timedelta(hours=1), 451, "a:2")
+    [down] = record(T0 + timedelta(hours=2), 451, "a:3")
+    [up] = record(T0 + timedelta(hours=3), 200, "a:4")
+    assert (down.change, up.change) == (Change.UNREACHABLE, Change.RECOVERED)
+    assert store.event_archive_refs(down.id) == ("a:1", "a:3")
+    assert store.event_archive_refs(up.id) == ("a:3", "a:4")
+
+
+def test_prune_keeps_evidence_and_latest_snapshots(store, db_path):
+    check(store, T0, [LABEL], body=b"v0")
+    for i in range(1, 6):
+        check(store, T0 + timedelta(days=i), [LABEL], body=b"v1")
+    [event] = check(store, T0 + timedelta(days=6), [], body=b"v2")
+    for i in range(7, 10):
+        check(store, T0 + timedelta(days=i), [], body=b"v2")
+    before_ref, after_ref = store.event_archive_refs(event.id)
+    report = store.prune(older_than=T0 + timedelta(days=30))
+    # 10 snapshots: kept the event's two (day 5 "before", day 6 "after") and the latest (day 9).
+    assert report.snapshots == 7
+    assert report.blobs == 1  # v0 was only in pruned snapshots; v1 and v2 are still referenced
+    assert store.page_summaries()[0].checks == 3
+    assert store.event_archive_refs(event.id) == (before_ref, after_ref)
+    with sqlite3.connect(db_path) as conn:
+        kept = [r[0] for r in conn.execute("SELECT fetched_at FROM snapshots ORDER BY id")]
+    assert [k[:10] for k in kept] == ["2026-03-06", "2026-03-07", "2026-03-10"]
+    assert store.body(digest(b"v1")) == b"v1"
+    assert store.body(digest(b"v0")) is None
+    # Nothing younger than the cutoff is touched.
+    assert store.prune(older_than=T0).snapshots == 0

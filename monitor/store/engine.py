@@ -13,6 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from monitor.errors import StoreError
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -60,9 +62,24 @@ def make_engine(url: str) -> Engine:
 def migrate(engine: Engine) -> None:
     """Bring the database to the newest schema (``alembic upgrade head``) in one transaction."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    sqlite = engine.url.get_backend_name() == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # Batch migrations rebuild tables (copy, drop, rename); with foreign keys enforced the
+            # DROP would cascade-check rows that point at the table being rebuilt. The pragma is a
+            # no-op inside a transaction, so it is set before one starts, and checked afterwards.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+            if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                raise StoreError("migration left rows with broken foreign keys")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

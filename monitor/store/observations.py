@@ -139,12 +139,19 @@ def add_snapshot(
 
 
 def add_events(
-    session: Session, page: PageRow, outlet: str, snapshot: SnapshotRow, changes: Sequence[FindingChange]
+    session: Session,
+    page: PageRow,
+    outlet: str,
+    snapshot: SnapshotRow,
+    changes: Sequence[FindingChange],
+    befores: Sequence[int | None],
 ) -> list[EventRow]:
+    """Event rows for ``changes``; ``befores`` holds each one's "old state" snapshot id."""
     rows = [
         EventRow(
             page_id=page.id,
             snapshot_id=snapshot.id,
+            before_snapshot_id=before,
             outlet=outlet,
             url=page.url,
             category=c.category,
@@ -155,7 +162,7 @@ def add_events(
             detail=None,
             created_at=snapshot.fetched_at,
         )
-        for c in changes
+        for c, before in zip(changes, befores, strict=True)
     ]
     session.add_all(rows)
     session.flush()

@@ -136,6 +136,10 @@ class EventRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), index=True)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    # The snapshot that last showed the old state: the "before" evidence, never pruned.
+    before_snapshot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("snapshots.id", name="fk_events_before_snapshot_id_snapshots")
+    )
     outlet: Mapped[str] = mapped_column(String(200), index=True)
     url: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(64))

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.errors import StoreError
 from monitor.models import Event, FetchResult, Finding, FindingChange
 from monitor.observe import PageState
+from monitor.store import evidence, outbox
 from monitor.store import observations as obs
-from monitor.store import outbox
 from monitor.store.engine import make_engine, migrate
 from monitor.store.queries import find_events, to_events
 from monitor.store.records import Delivery, OutletSpec, PageSummary
@@ -148,7 +148,8 @@ class Store:
                 set_id = page.finding_set_id
             snapshot = obs.add_snapshot(s, page, fetch, content_hash, set_id, archive_ref)
             obs.update_page(page, fetch, content_hash, set_id, state)
-            events = to_events(s, obs.add_events(s, page, outlet, snapshot, changes))
+            befores = [evidence.before_snapshot(s, snapshot, change) for change in changes]
+            events = to_events(s, obs.add_events(s, page, outlet, snapshot, changes, befores))
             if route is not None:
                 outbox.add_alerts(s, events, route, fetch.fetched_at)
         return events
@@ -176,23 +177,21 @@ class Store:
     def event_archive_refs(self, event_id: int) -> tuple[str | None, str | None]:
         """WARC references of the evidence behind an event: (before, after).
 
-        ``after`` is the snapshot that confirmed the event; ``before`` the latest earlier successful
-        snapshot of the page whose findings differ from it (the last one showing the old state).
+        ``after`` is the snapshot that confirmed the event; ``before`` the last earlier snapshot
+        that still showed the old state (for ``unreachable``: the last good fetch).
         """
         with self._tx() as s:
-            row = s.get(EventRow, event_id)
-            after = s.get(SnapshotRow, row.snapshot_id) if row and row.snapshot_id else None
-            if row is None or after is None:
-                return None, None
-            query = (
-                select(SnapshotRow.archive_ref)
-                .where(SnapshotRow.page_id == row.page_id, SnapshotRow.id < after.id)
-                .where(SnapshotRow.error.is_(None), SnapshotRow.finding_set_id.is_not(None))
-                .where(SnapshotRow.finding_set_id != after.finding_set_id)
-                .order_by(SnapshotRow.id.desc())
-                .limit(1)
-            )
-            return s.scalars(query).first(), after.archive_ref
+            return evidence.archive_refs(s, event_id)
+
+    def prune(self, older_than: datetime) -> evidence.PruneReport:
+        """Delete snapshots older than ``older_than`` except the evidence behind events and each
+        page's latest one, then bodies and finding sets nothing references any more."""
+        with self._tx() as s:
+            report = evidence.prune(s, older_than)
+        log.info(
+            "event=prune snapshots=%d blobs=%d finding_sets=%d", report.snapshots, report.blobs, report.finding_sets
+        )
+        return report
 
     # -- outbox --------------------------------------------------------------------------------
 
