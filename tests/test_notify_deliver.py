@@ -187,6 +187,23 @@ async def test_big_digest_is_sent_once_grouped_and_truncated() -> None:
     assert "and 30 more changes at Outlet 0" in text
 
 
+@pytest.mark.asyncio
+async def test_an_outage_never_exhausts_a_delivery() -> None:
+    """Channel down says nothing about the message: it keeps its place instead of failing."""
+    store, clock = FakeStore(_deliveries(2)), Clock()
+    store.rows[0].attempts = 50
+    server = await SmtpTestServer().start()
+    port = server.port
+    await server.stop()
+    for _ in range(3):
+        await drain(store, _smtp(server, port), Renderer(), sender="pm@example.org", now=clock, max_attempts=3)
+        clock.now += MAX_DELAY * 1.1
+    assert [row.state for row in store.rows.values()] == ["pending", "pending"]
+    async with SmtpTestServer(port=port) as server:
+        report = await drain(store, _smtp(server), Renderer(), sender="pm@example.org", now=clock)
+    assert report.sent == 2
+
+
 class Exploding:
     async def send(self, message: EmailMessage) -> None:
         raise RuntimeError("bug in a channel")

@@ -5,10 +5,13 @@ when the store queues it, and every attempt reuses it; if the process dies betwe
 send and ``mark_sent``, the next drain sends the same message again with the same Message-ID,
 which mail clients (and :class:`~monitor.notify.outbox.OutboxChannel`) de-duplicate.
 
-Failures: a temporary one (connection refused, timeout, 4xx) is retried with exponential backoff
-until ``max_attempts``; a permanent one (5xx) is marked failed at once and never retried. When the
-channel itself is down, the rest of the round is left untouched for the next drain instead of
-spending an attempt of every queued delivery on one outage.
+Failures: a temporary one (a 4xx reply) is retried with exponential backoff until
+``max_attempts``; a permanent one (5xx) is marked failed at once and never retried. When the
+channel itself is down (connection refused, timeout, TLS failure), the delivery that found out is
+rescheduled *without* a give-up limit, since an outage says nothing about the message, and the rest
+of the round is left untouched for the next drain instead of spending an attempt of every queued
+delivery on one outage. Backoff is capped at ``MAX_DELAY``, so mail flows within the hour after
+the server comes back.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from monitor.notify.render import Renderer
 logger = logging.getLogger(__name__)
 
 KINDS: tuple[str, ...] = ("alert", "daily", "weekly")
-MAX_DELAY = timedelta(hours=12)  # backoff stops growing here, so a long outage still retries twice a day
+MAX_DELAY = timedelta(hours=1)  # backoff stops growing here: a long outage is still probed hourly
 JITTER = 0.1  # up to +10%, so deliveries queued together do not retry in lockstep
 
 
@@ -74,7 +77,8 @@ class DrainReport:
 
 def backoff(attempt: int, base_delay: float, rng: random.Random | None = None) -> timedelta:
     """Delay after failed attempt number ``attempt`` (1-based): base * 2**(attempt-1), capped, + jitter."""
-    delay = min(timedelta(seconds=base_delay * 2 ** max(attempt - 1, 0)), MAX_DELAY)
+    exponent = min(max(attempt - 1, 0), 60)  # bounded: attempt counts grow without limit in outages
+    delay = timedelta(seconds=min(base_delay * 2.0**exponent, MAX_DELAY.total_seconds()))
     spread = (rng or random).random() * JITTER
     return delay * (1 + spread)
 
@@ -153,7 +157,7 @@ def _retry(
     rng: random.Random | None,
 ) -> None:
     attempt = delivery.attempts + 1
-    if attempt >= max_attempts:
+    if attempt >= max_attempts and not isinstance(exc, ChannelUnavailableError):
         _give_up(store, delivery, f"gave up after {attempt} attempts: {exc}", report)
         return
     next_at = now + backoff(attempt, base_delay, rng)

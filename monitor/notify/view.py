@@ -55,8 +55,11 @@ def _plural(n: int, word: str) -> str:
 
 
 def alert_subject(events: Sequence[Event]) -> str:
-    """ "Meduza: foreign-agent label changed"; "Meduza: paywall added and 2 more changes";
-    "press-monitor: 3 changes at 2 outlets"."""
+    """Subject of an alert.
+
+    One event: "Meduza: foreign-agent label changed"; one outlet: "Meduza: paywall added and
+    2 more changes"; several outlets: "press-monitor: 3 changes at 2 outlets".
+    """
     outlets = {e.outlet for e in events}
     first = events[0]
     if len(events) == 1:
