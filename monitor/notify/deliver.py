@@ -75,6 +75,13 @@ class DrainReport:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Policy:
+    max_attempts: int
+    base_delay: float
+    rng: random.Random | None
+
+
 def backoff(attempt: int, base_delay: float, rng: random.Random | None = None) -> timedelta:
     """Delay after failed attempt number ``attempt`` (1-based): base * 2**(attempt-1), capped, + jitter."""
     exponent = min(max(attempt - 1, 0), 60)  # bounded: attempt counts grow without limit in outages
@@ -116,7 +123,7 @@ async def drain(
     rng: random.Random | None = None,
 ) -> DrainReport:
     """Send every delivery that is due now; see the module docstring for the retry policy."""
-    report = DrainReport()
+    report, policy = DrainReport(), _Policy(max_attempts, base_delay, rng)
     due = list(store.due_deliveries(now()))
     for index, delivery in enumerate(due):
         try:
@@ -124,7 +131,7 @@ async def drain(
         except PermanentDeliveryError as exc:
             _give_up(store, delivery, str(exc), report)
         except TemporaryDeliveryError as exc:
-            _retry(store, delivery, exc, report, now(), max_attempts, base_delay, rng)
+            _retry(store, delivery, exc, report, now(), policy)
             if isinstance(exc, ChannelUnavailableError):
                 report.deferred = len(due) - index - 1
                 logger.warning("deliver: channel down, %d deliveries left for the next round", report.deferred)
@@ -132,7 +139,7 @@ async def drain(
         except Exception as exc:  # a bug must not wedge the queue: count it as one failed attempt
             logger.exception("deliver: delivery %s raised unexpectedly", delivery.id)
             error = TemporaryDeliveryError(f"unexpected {type(exc).__name__}: {exc}")
-            _retry(store, delivery, error, report, now(), max_attempts, base_delay, rng)
+            _retry(store, delivery, error, report, now(), policy)
         else:
             store.mark_sent(delivery.id, now())
             report.sent += 1
@@ -152,15 +159,13 @@ def _retry(
     exc: TemporaryDeliveryError,
     report: DrainReport,
     now: datetime,
-    max_attempts: int,
-    base_delay: float,
-    rng: random.Random | None,
+    policy: _Policy,
 ) -> None:
     attempt = delivery.attempts + 1
-    if attempt >= max_attempts and not isinstance(exc, ChannelUnavailableError):
+    if attempt >= policy.max_attempts and not isinstance(exc, ChannelUnavailableError):
         _give_up(store, delivery, f"gave up after {attempt} attempts: {exc}", report)
         return
-    next_at = now + backoff(attempt, base_delay, rng)
+    next_at = now + backoff(attempt, policy.base_delay, policy.rng)
     store.mark_retry(delivery.id, str(exc), next_at)
     report.retried += 1
     report.errors.append(f"delivery {delivery.id}: {exc}")
