@@ -400,3 +400,29 @@ def test_prune_keeps_evidence_and_latest_snapshots(store, db_path):
     assert store.body(digest(b"v0")) is None
     # Nothing younger than the cutoff is touched.
     assert store.prune(older_than=T0).snapshots == 0
+
+
+def test_category_states_and_coverage(store):
+    other = "https://example.org/news/2"
+    store.sync_outlets([OutletSpec("Example", urls=(URL, other))])
+    check(store, T0, [APPEAL])
+    check(store, T0 + timedelta(hours=1), [LABEL, APPEAL])
+    # A second page of the outlet, baselined with the label and never changed.
+    result = FetchResult(other, other, 200, {}, b"p2", T0 + timedelta(hours=2))
+    state, _ = observe(None, fetch_ok=True, findings=[LABEL])
+    store.record_observation(
+        outlet="Example", url=other, fetch=result, content_hash="p2", findings=[LABEL], state=state, changes=[]
+    )
+    rows = {(r.url, r.category): r for r in store.category_states()}
+    label = rows[(URL, "foreign_agent_label")]
+    assert label.present
+    assert label.since == T0 + timedelta(hours=1)
+    assert label.wording == (LABEL.text,)
+    assert rows[(URL, "donation_appeal")].since == T0  # present since the first check
+    assert not rows[(URL, "paywall")].present
+    assert rows[(other, "foreign_agent_label")].since == T0 + timedelta(hours=2)
+    shares = {(c.outlet, c.category): (c.pages_present, c.pages_checked, c.share) for c in store.coverage()}
+    assert shares[("Example", "foreign_agent_label")] == (2, 2, 1.0)
+    assert shares[("Example", "donation_appeal")] == (1, 2, 0.5)
+    assert shares[("Example", "paywall")] == (0, 2, 0.0)
+    assert store.category_states(outlet="Nobody") == []

@@ -6,7 +6,16 @@
 
 from __future__ import annotations
 
-from monitor.store.records import Delivery, OutletSpec, PageSummary
+from monitor.store.evidence import PruneReport
+from monitor.store.records import CategoryState, Delivery, OutletCoverage, OutletSpec, PageSummary
 from monitor.store.sqlite import Store
 
-__all__ = ["Delivery", "OutletSpec", "PageSummary", "Store"]
+__all__ = [
+    "CategoryState",
+    "Delivery",
+    "OutletCoverage",
+    "OutletSpec",
+    "PageSummary",
+    "PruneReport",
+    "Store",
+]

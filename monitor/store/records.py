@@ -68,3 +68,34 @@ class PageSummary:
         if self.last_status is not None and not 200 <= self.last_status < 400:
             return f"HTTP {self.last_status}"
         return "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryState:
+    """Whether one page currently carries one category (confirmed findings), and since when.
+
+    ``since`` is the time of the latest ``added``/``removed`` event for it, or of the page's first
+    check when it has been this way since monitoring began.
+    """
+
+    outlet: str
+    url: str
+    category: str
+    present: bool
+    since: datetime | None
+    wording: tuple[str, ...]
+    last_checked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutletCoverage:
+    """On how many of an outlet's checked pages a category is present (label coverage)."""
+
+    outlet: str
+    category: str
+    pages_present: int
+    pages_checked: int
+
+    @property
+    def share(self) -> float:
+        return self.pages_present / self.pages_checked if self.pages_checked else 0.0

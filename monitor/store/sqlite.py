@@ -18,9 +18,10 @@ from monitor.models import Event, FetchResult, Finding, FindingChange
 from monitor.observe import PageState
 from monitor.store import evidence, outbox
 from monitor.store import observations as obs
+from monitor.store import state as states
 from monitor.store.engine import make_engine, migrate
 from monitor.store.queries import find_events, to_events
-from monitor.store.records import Delivery, OutletSpec, PageSummary
+from monitor.store.records import CategoryState, Delivery, OutletCoverage, OutletSpec, PageSummary
 from monitor.store.schema import DeliveryRow, EventRow, OutletRow, PageRow, SnapshotRow
 
 log = logging.getLogger(__name__)
@@ -235,7 +236,16 @@ class Store:
         with self._tx() as s:
             return outbox.counts(s)
 
-    # -- status --------------------------------------------------------------------------------
+    # -- state and status --------------------------------------------------------------------------------
+
+    def category_states(self, outlet: str | None = None) -> list[CategoryState]:
+        """The current matrix: per checked page and category, present or not, since when, wording."""
+        with self._tx() as s:
+            return states.category_states(s, outlet)
+
+    def coverage(self, outlet: str | None = None) -> list[OutletCoverage]:
+        """Per outlet and category, on how many checked pages it is present now."""
+        return states.coverage(self.category_states(outlet))
 
     def page_summaries(self) -> list[PageSummary]:
         """Every known page with its latest check, ordered by outlet then URL."""
