@@ -78,9 +78,7 @@ def word_diff(before: str, after: str) -> tuple[WordOp, ...]:
     never shows as an edit; the text shown is the original (``before`` for equal runs).
     """
     old, new = _WORD.findall(before), _WORD.findall(after)
-    matcher = difflib.SequenceMatcher(
-        a=[normalize(w) for w in old], b=[normalize(w) for w in new], autojunk=False
-    )
+    matcher = difflib.SequenceMatcher(a=[normalize(w) for w in old], b=[normalize(w) for w in new], autojunk=False)
     ops: list[WordOp] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":

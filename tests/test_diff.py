@@ -99,17 +99,13 @@ def test_new_name_inside_label_is_a_change():
 
 
 def test_several_findings_compared_as_a_set():
-    en = (
-        "This material was created by a foreign mass media outlet performing the functions of a foreign agent"
-    )
+    en = "This material was created by a foreign mass media outlet performing the functions of a foreign agent"
     old = [f("foreign_agent_label", LABEL_2020), f("foreign_agent_label", en)]
     # Reordered, duplicated (a new Telegram post with the same label): still nothing.
     new = [f("foreign_agent_label", en), f("foreign_agent_label", LABEL_2020), f("foreign_agent_label", en)]
     assert diff_findings(old, new) == []
     # The English rendering disappears while the Russian stays: the category's wording changed.
-    assert kinds(diff_findings(old, [f("foreign_agent_label", LABEL_2020)])) == [
-        ("foreign_agent_label", "changed")
-    ]
+    assert kinds(diff_findings(old, [f("foreign_agent_label", LABEL_2020)])) == [("foreign_agent_label", "changed")]
 
 
 def test_containment_tolerates_element_boundaries_but_not_short_words():

@@ -137,9 +137,7 @@ def test_state_round_trips_through_json_form():
 
 def test_describe_failure():
     now = datetime.now(UTC)
-    assert (
-        describe_failure(FetchResult("u", "u", 451, {}, b"", now)) == "HTTP 451 Unavailable For Legal Reasons"
-    )
+    assert describe_failure(FetchResult("u", "u", 451, {}, b"", now)) == "HTTP 451 Unavailable For Legal Reasons"
     assert describe_failure(FetchResult("u", "u", 599, {}, b"", now)) == "HTTP 599"
     assert describe_failure(FetchResult("u", "u", None, {}, b"", now, error="TLS handshake failed")) == (
         "TLS handshake failed"
