@@ -48,7 +48,7 @@ class FetchSettings:
     autothrottle: bool = True
     retries: int = 2
     max_redirects: int = 5
-    crawl_timeout: float = 600.0  # whole crawl bound (CLOSESPIDER_TIMEOUT)
+    crawl_timeout: float = 600.0  # whole crawl bound (CRAWL_DEADLINE: ends within it + timeout)
     download_delay: float = 0.5  # minimum gap between requests to one domain (AutoThrottle's floor)
     backoff_base: float = 1.0  # first retry waits about this long, doubling after (Retry-After wins)
     backoff_max: float = 60.0  # longest wait before a retry; a longer Retry-After is not waited for
@@ -90,7 +90,7 @@ def build_settings(settings: FetchSettings) -> Settings:
         "RETRY_BACKOFF_BASE": settings.backoff_base,
         "RETRY_BACKOFF_MAX": settings.backoff_max,
         "REDIRECT_MAX_TIMES": settings.max_redirects,
-        "CLOSESPIDER_TIMEOUT": settings.crawl_timeout,
+        "CRAWL_DEADLINE": settings.crawl_timeout,
     }
     result.setdict(overrides, priority="project")
     return result
@@ -230,7 +230,8 @@ def _assemble(pages: list[FetchRequest], items: list[FetchResult], reason: str) 
             by_url.setdefault(item.url, item)
         elif item.url not in by_url and all(f.url != item.url for f in followed):
             followed.append(item)
-    why = "crawl time limit reached before fetch" if reason == "closespider_timeout" else "not fetched"
+    timed_out = reason in ("crawl_deadline", "closespider_timeout")
+    why = "crawl time limit reached before fetch" if timed_out else "not fetched"
     requested = [by_url.get(page.url) or _missing(page, f"{why} ({reason})") for page in pages]
     asked = {page.url for page in pages}
     return requested + [f for f in followed if f.url not in asked]

@@ -23,6 +23,7 @@ from scrapy.exceptions import (
 from twisted.internet import error as net_error
 
 from monitor.models import FetchResult
+from spiders.extensions import CrawlDeadlineExceeded
 
 if TYPE_CHECKING:
     from scrapy.http import Request, Response
@@ -94,6 +95,8 @@ def _message(exc: BaseException) -> str:
 def describe_failure(exc: BaseException, timeout: float | None = None, max_bytes: int | None = None) -> str:
     """A short human description of why a request produced no response."""
     message = _message(exc)
+    if isinstance(exc, CrawlDeadlineExceeded):
+        return message
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in message:
             return "blocked by robots.txt"

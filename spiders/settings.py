@@ -39,7 +39,10 @@ DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 5_000_000
 DOWNLOAD_WARNSIZE = 2_500_000
-CLOSESPIDER_TIMEOUT = 600
+# The whole-crawl bound: spiders.extensions.CrawlDeadline, not CLOSESPIDER_TIMEOUT, which waits for
+# every request already queued in the downloader (see that module).
+CRAWL_DEADLINE = 600
+EXTENSIONS = {"spiders.extensions.CrawlDeadline": 0}
 REDIRECT_MAX_TIMES = 5  # the redirect middleware itself refuses non-http(s) targets
 
 # Every status reaches the spider, which turns it into a FetchResult; no status is silently dropped.
