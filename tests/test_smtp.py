@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+import aiosmtplib
 import pytest
 
 from monitor.errors import ConfigError, PermanentDeliveryError, TemporaryDeliveryError
@@ -193,3 +194,14 @@ async def test_a_server_that_never_answers_times_out_as_temporary() -> None:
         with pytest.raises(ChannelUnavailableError, match=r"127\.0\.0\.1"):
             await channel.send(_message())
     assert accepted.is_set()
+
+
+@pytest.mark.parametrize("echo", _secrets())
+def test_a_server_reply_that_echoes_credentials_is_redacted(echo: str) -> None:
+    settings = SmtpSettings(host="mail.example.org", username="monitor", password_env="PM_SMTP_PASSWORD")
+    channel = SmtpChannel(settings, environ=ENV)
+    with pytest.raises(PermanentDeliveryError) as info:
+        channel._fail(aiosmtplib.SMTPAuthenticationError(535, f"5.7.8 rejected AUTH PLAIN {echo}"))
+    assert echo not in str(info.value)
+    assert "***" in str(info.value)
+    assert info.value.__cause__ is None
