@@ -10,7 +10,10 @@ their own; a new campaign or a new statutory text changes words, not only number
 The detector returns the whole visible text of an element, so the same banner can pick up a
 neighbouring sentence when it moves (a footer cell that also holds the copyright line). A text that
 contains, or is contained in, a text of the other version is therefore treated as the same wording
-when the shorter one is long enough to be distinctive (:data:`MIN_CONTAINED`).
+when the shorter one is long enough to be distinctive (:data:`MIN_CONTAINED`). For the same
+reason a Telegram channel page, where every post starts with the label, shows the label once per
+post: a post that appears or scrolls away while other posts keep the same matched label span
+(:data:`MIN_SPAN`) is the same wording, not a change.
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 from monitor.models import CATEGORIES, Change, Finding, FindingChange, WordOp
 
 #: Shortest normalised text (in characters) that may match by containment: "donate" must not
 #: match every appeal that happens to contain the word.
 MIN_CONTAINED = 24
+#: Shortest matched span that identifies a wording repeated in another element (a statutory label
+#: in every Telegram post); short triggers such as "donate" identify nothing.
+MIN_SPAN = 16
 
 _QUOTES = str.maketrans(
     {
@@ -91,26 +98,34 @@ def word_diff(before: str, after: str) -> tuple[WordOp, ...]:
     return tuple(ops)
 
 
-def _distinct(findings: Iterable[Finding]) -> dict[str, str]:
-    """Normalised text -> first original text, in page order, without empty texts."""
-    texts: dict[str, str] = {}
+class _Wording(NamedTuple):
+    """One distinct wording of a category on a page: its original text and the (normalised)
+    spans the rules matched inside it."""
+
+    text: str
+    spans: frozenset[str]
+
+
+def _distinct(findings: Iterable[Finding]) -> dict[str, _Wording]:
+    """Normalised text -> wording, in page order, without empty texts."""
+    texts: dict[str, _Wording] = {}
     for finding in findings:
         key = normalize(finding.text)
-        if key and key not in texts:
-            texts[key] = finding.text.strip()
+        if not key:
+            continue
+        span = normalize(finding.matched)
+        spans = frozenset([span]) if len(span) >= MIN_SPAN else frozenset()
+        previous = texts.get(key)
+        texts[key] = _Wording(previous.text if previous else finding.text.strip(), spans | (previous or _NONE).spans)
     return texts
 
 
-def _unmatched(mine: dict[str, str], theirs: dict[str, str]) -> list[str]:
+_NONE = _Wording("", frozenset())
+
+
+def _unmatched(mine: Mapping[str, _Wording], theirs: Mapping[str, _Wording]) -> list[str]:
     """Keys of ``mine`` with no equal (or, when long enough, containing/contained) key in ``theirs``."""
-    left = []
-    for key in mine:
-        if key in theirs:
-            continue
-        if any(_contains(key, other) for other in theirs):
-            continue
-        left.append(key)
-    return left
+    return [key for key in mine if key not in theirs and not any(_contains(key, other) for other in theirs)]
 
 
 def _contains(a: str, b: str) -> bool:
@@ -118,16 +133,27 @@ def _contains(a: str, b: str) -> bool:
     return len(short) >= MIN_CONTAINED and short in long
 
 
-def _category_change(category: str, old: dict[str, str], new: dict[str, str]) -> FindingChange | None:
+def _repeats(wording: _Wording, shared: Sequence[str]) -> bool:
+    """True if the wording's matched span also appears in a text present in both versions."""
+    return any(span in text for span in wording.spans for text in shared)
+
+
+def _category_change(category: str, old: dict[str, _Wording], new: dict[str, _Wording]) -> FindingChange | None:
     if not old and not new:
         return None
+    before, after = "\n".join(w.text for w in old.values()), "\n".join(w.text for w in new.values())
     if not old:
-        return FindingChange(category, Change.ADDED, None, "\n".join(new.values()))
+        return FindingChange(category, Change.ADDED, None, after)
     if not new:
-        return FindingChange(category, Change.REMOVED, "\n".join(old.values()), None)
-    if not _unmatched(old, new) and not _unmatched(new, old):
+        return FindingChange(category, Change.REMOVED, before, None)
+    lost, gained = _unmatched(old, new), _unmatched(new, old)
+    # A new Telegram post (or one scrolled away) repeating a label that stays on the page is the
+    # same wording in another element, not a change: the rule matched the same span.
+    shared = [k for k in old if k not in lost] + [k for k in new if k not in gained]
+    lost = [k for k in lost if not _repeats(old[k], shared)]
+    gained = [k for k in gained if not _repeats(new[k], shared)]
+    if not lost and not gained:
         return None
-    before, after = "\n".join(old.values()), "\n".join(new.values())
     return FindingChange(category, Change.CHANGED, before, after, word_diff(before, after))
 
 

@@ -116,6 +116,34 @@ def test_containment_tolerates_element_boundaries_but_not_short_words():
     assert kinds(short) == [("donation_appeal", "changed")]
 
 
+def post(label: str, body: str) -> Finding:
+    """A Telegram post: the label and the post share one element, the rule matched the label."""
+    return Finding("foreign_agent_label", f"{label}\n\n{body}", "ru", "fa", "div.tgme_widget_message_text", label)
+
+
+def test_telegram_posts_repeating_the_label_are_not_changes():
+    old = [post(LABEL_2022, "В Канавинском районе нет горячей воды."), post(LABEL_2022, "Суд отложил заседание.")]
+    new_post = [post(LABEL_2022, "Сегодня снова еду в суд."), *old]
+    assert diff_findings(old, new_post) == []
+    scrolled_away = [post(LABEL_2022, "Сегодня снова еду в суд."), old[0]]
+    assert diff_findings(old, scrolled_away) == []
+
+
+def test_telegram_label_wording_change_is_still_a_change():
+    old = [post(LABEL_2020, "Пост один."), post(LABEL_2020, "Пост два.")]
+    new = [post(LABEL_2022, "Пост три."), post(LABEL_2020, "Пост два.")]
+    assert kinds(diff_findings(old, new)) == [("foreign_agent_label", "changed")]
+
+
+def test_new_campaign_with_the_same_trigger_is_a_change():
+    def appeal(text):
+        return Finding("donation_appeal", text, "ru", "don", "aside", "Поддержите «Уральскую хронику»")
+
+    old = [appeal("Поддержите «Уральскую хронику» рублём: сбор на новый сервер")]
+    new = [appeal("Поддержите «Уральскую хронику» рублём: сбор на адвокатов редакции")]
+    assert kinds(diff_findings(old, new)) == [("donation_appeal", "changed")]
+
+
 def test_unknown_category_after_known_ones():
     changes = diff_findings([], [f("zz_custom", "something"), f("paywall", "Subscribe to continue")])
     assert kinds(changes) == [("paywall", "added"), ("zz_custom", "added")]
