@@ -13,13 +13,13 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from smtp_server import SmtpTestServer
 
 from monitor.errors import PermanentDeliveryError
 from monitor.models import Change, Event
 from monitor.notify import OutboxChannel, SmtpChannel, SmtpSettings
 from monitor.notify.deliver import MAX_DELAY, backoff, drain
 from monitor.notify.render import Renderer
-from tests.smtp_server import SmtpTestServer
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from smtp_server import SmtpTestServer
 
 from monitor.models import Change, FetchResult, Finding, FindingChange
 from monitor.notify import SmtpChannel, SmtpSettings
@@ -14,7 +15,6 @@ from monitor.notify.deliver import drain
 from monitor.notify.render import Renderer
 from monitor.observe import PageState
 from monitor.store import Store
-from tests.smtp_server import SmtpTestServer
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 URL = "https://meduza.example/news/1"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import aiosmtplib
 import pytest
+from smtp_server import SmtpTestServer
 
 from monitor.errors import ConfigError, PermanentDeliveryError, TemporaryDeliveryError
 from monitor.models import Change, Event
 from monitor.notify import CHANNELS, ChannelUnavailableError, SmtpChannel, SmtpSettings
 from monitor.notify.render import Renderer
-from tests.smtp_server import SmtpTestServer
 
 PASSWORD = "correct-horse-Пароль-42"
 ENV = {"PM_SMTP_PASSWORD": PASSWORD}
