@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 KINDS = ("page", "feed", "sitemap")
+MIN_DELAY = 0.001  # seconds; see build_settings
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,10 @@ def build_settings(settings: FetchSettings) -> Settings:
         "DOWNLOAD_WARNSIZE": settings.max_bytes // 2,
         "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrency_per_domain,
         "AUTOTHROTTLE_ENABLED": settings.autothrottle,
-        "DOWNLOAD_DELAY": settings.download_delay,
+        # Scrapy 2.19 with asyncio hands a slot's whole queue to the network at once when the delay is
+        # exactly 0 (the transfer count is only updated when each task starts), ignoring the per-domain
+        # limit; any positive delay takes its one-at-a-time path, which keeps the limit.
+        "DOWNLOAD_DELAY": max(settings.download_delay, MIN_DELAY),
         "RETRY_ENABLED": settings.retries > 0,
         "RETRY_TIMES": settings.retries,
         "RETRY_BACKOFF_BASE": settings.backoff_base,

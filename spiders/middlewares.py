@@ -5,6 +5,8 @@ for it: ``await maybe_deferred_to_future(parser)`` consumes the Deferred's resul
 requests to a host whose robots.txt was still loading get ``None`` and are let through (the relay that
 kept the result for every waiter was dropped in scrapy/scrapy#6802). ``RobotsTxtForAllMiddleware``
 restores the relay. A monitor fetches several pages per outlet at once, so this is the common case.
+It also keeps parsed robots.txt files for ``ROBOTSTXT_CACHE_TTL`` seconds across crawls: the daemon
+crawls every few minutes, and one robots.txt request per host per hour is polite enough.
 
 Scrapy's ``RetryMiddleware`` re-queues a failed request at once; a site that answers 503 under load or
 429 to a monitor gets hit again immediately. This subclass waits first: ``Retry-After`` when the server
@@ -16,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -89,12 +92,24 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 class RobotsTxtForAllMiddleware(RobotsTxtMiddleware):
-    """``RobotsTxtMiddleware`` whose pending robots.txt reaches every waiting request (module docstring)."""
+    """``RobotsTxtMiddleware`` whose robots.txt reaches every waiting request and outlives the crawl."""
+
+    # netloc -> (monotonic time fetched, parser); shared by the crawls of one process, parsers only
+    # (a robots.txt that could not be fetched is retried by the next crawl).
+    _shared: ClassVar[dict[str, tuple[float, RobotParser]]] = {}
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
-        pending = self._parsers.get(urlparse_cached(request).netloc)
+        netloc = urlparse_cached(request).netloc
+        ttl = self.crawler.settings.getfloat("ROBOTSTXT_CACHE_TTL", 3600.0)
+        cached = self._shared.get(netloc)
+        if netloc not in self._parsers and cached and time.monotonic() - cached[0] < ttl:
+            self._parsers[netloc] = cached[1]
+        pending = self._parsers.get(netloc)
         if not isinstance(pending, Deferred):
-            return await super().robot_parser(request)
+            parser = await super().robot_parser(request)
+            if parser is not None and ttl > 0 and self._shared.get(netloc, (0.0, None))[1] is not parser:
+                self._shared[netloc] = (time.monotonic(), parser)
+            return parser
         relay: Deferred[RobotParser | None] = Deferred()
 
         def forward(parser: RobotParser | None) -> RobotParser | None:

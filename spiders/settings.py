@@ -18,6 +18,7 @@ NEWSPIDER_MODULE = "spiders"
 USER_AGENT = USER_AGENT
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_USER_AGENT = "press-monitor"
+ROBOTSTXT_CACHE_TTL = 3600  # seconds a parsed robots.txt is reused by later crawls in this process
 
 # A monitor must see what an anonymous first-time reader sees: no sessions, no meta-refresh hops
 # (a refresh to a "please disable your ad blocker" page is itself evidence to keep).

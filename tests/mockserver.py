@@ -43,7 +43,8 @@ Faults and behaviours:
     /feed.xml                   RSS 2.0, five items, pubDates out of document order: newest are 3, 5, 1
     /atom.xml                   Atom, three entries, newest is 2
     /sitemap.xml                urlset, four URLs with lastmod, newest is 4; /sitemap-index.xml lists it
-    /__hits__?path=/x           JSON {"path": ..., "hits": N}: how many requests that path got so far
+    /__hits__?path=/x[&host=H]  JSON {"path": ..., "hits": N}: how many requests that path got so far
+                                (with host=127.0.0.1:PORT: only those sent with that Host header)
 """
 
 from __future__ import annotations
@@ -104,9 +105,13 @@ class MockServer:
         base = self.alt_base if alt else self.base
         return scheme + base.removeprefix("http") + path
 
-    def hits(self, path: str) -> int:
-        """How many requests ``path`` has received so far."""
-        with urlopen(self.url(f"/__hits__?path={quote(path)}"), timeout=10) as resp:
+    def hits(self, path: str, *, alt: bool | None = None) -> int:
+        """How many requests ``path`` has received so far: on both ports, or only on the main
+        (``alt=False``) or the second (``alt=True``) one."""
+        query = f"path={quote(path)}"
+        if alt is not None:
+            query += "&host=" + quote((self.alt_base if alt else self.base).removeprefix("http://"))
+        with urlopen(self.url(f"/__hits__?{query}"), timeout=10) as resp:
             return int(json.load(resp)["hits"])
 
     def put(self, key: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> str:

@@ -74,6 +74,7 @@ class Handler(BaseHTTPRequestHandler):
         path = parts.path
         with self.state.lock:
             self.state.hits[path] += 1
+            self.state.hits[f"{self.headers.get('Host')}{path}"] += 1
         for prefix, route in self._routes():
             if path == prefix or (prefix.endswith("/") and path.startswith(prefix)):
                 route(path.removeprefix(prefix))
@@ -231,8 +232,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _hits(self, _: str) -> None:
         path = self.query.get("path", "/")
+        key = self.query.get("host", "") + path
         with self.state.lock:
-            count = self.state.hits[path]
+            count = self.state.hits[key]
         self._send(200, json.dumps({"path": path, "hits": count}).encode(), "application/json")
 
     def _static(self, path: str) -> None:

@@ -60,6 +60,7 @@ def _plan(ms: Any) -> dict[str, Any]:
         {"url": ms.url("/articles/1.html")},  # a duplicate: still one result
         {"url": "http://127.0.0.1:1/refused"},
         {"url": ms.url("/articles/1.html", alt=True, scheme="https")},
+        {"url": ms.url("/articles/alt-1.html", alt=True)},
     ]
     return {
         "main": {"settings": {**FAST, "timeout": 1.5, "max_bytes": 100_000}, "requests": main},
@@ -69,7 +70,13 @@ def _plan(ms: Any) -> dict[str, Any]:
                 {"url": ms.url("/flaky/crawl-503?fails=2&status=503&retry_after=0")},
                 {"url": ms.url("/flaky/crawl-429?fails=9&status=429&retry_after=3600")},
                 {"url": ms.url("/flaky/crawl-500?fails=1&status=500")},
+                {"url": ms.url("/articles/alt-2.html", alt=True)},  # robots.txt from the main batch
             ],
+        },
+        "polite": {
+            # One request at a time to one host, even with no delay configured: 3 x 0.4 s in sequence.
+            "settings": {**FAST, "concurrency_per_domain": 1, "timeout": 5},
+            "requests": [{"url": ms.url(f"/delay/0.4?n={n}")} for n in range(3)],
         },
         "deadline": {
             # A 5 s gap between requests to one host keeps the later ones queued in the downloader.
@@ -108,6 +115,7 @@ def _script(plan: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def crawled(mockserver: Any) -> dict[str, Any]:
     plan = _plan(mockserver)
+    robots_before = mockserver.hits("/robots.txt", alt=True)
     proc = subprocess.run(
         [sys.executable, __file__],
         input=json.dumps(plan),
@@ -122,6 +130,7 @@ def crawled(mockserver: Any) -> dict[str, Any]:
     for batch in out.values():
         for r in batch["results"]:
             r["body"] = base64.b64decode(r["body"])
+    out["robots_fetches_alt"] = mockserver.hits("/robots.txt", alt=True) - robots_before
     return out
 
 
@@ -258,10 +267,20 @@ def test_crawl_deadline_bounds_the_whole_crawl(crawled):
     assert [r["error"] for r in results[1:]] == ["crawl time limit (1s) reached before this request"] * 2
 
 
+def test_robots_txt_is_reused_by_later_crawls(crawled):
+    # The second port's robots.txt was fetched by the "main" crawl and reused by the "retry" one.
+    assert crawled["robots_fetches_alt"] == 1
+
+
+def test_per_domain_concurrency_holds_without_a_delay(crawled):
+    assert [r["status"] for r in crawled["polite"]["results"]] == [200, 200, 200]
+    assert crawled["polite"]["elapsed"] >= 1.2
+
+
 def test_several_crawls_share_one_reactor(crawled):
-    # Three fetch() calls ran one after another in one process: the reactor survived each crawl.
-    assert list(crawled) == ["main", "retry", "deadline"]
-    assert all(batch["results"] for batch in crawled.values())
+    # Four fetch() calls ran one after another in one process: the reactor survived each crawl.
+    assert [k for k in crawled if k != "robots_fetches_alt"] == ["main", "retry", "polite", "deadline"]
+    assert all(crawled[k]["results"] for k in ("main", "retry", "deadline", "polite"))
 
 
 if __name__ == "__main__":
