@@ -1,1 +1,305 @@
-"""Shipped rule packs (data files)."""
+"""Rule packs: YAML data files of detection rules, validated, compiled once, with their own tests.
+
+A pack (``monitor/rules/*.yaml``, or a user file named in ``config.yaml``) looks like::
+
+    pack: ru
+    description: Russian statutory labels and statements
+    defaults: {prose: standalone}          # any rule field below, applied where a rule is silent
+    rules:
+      - id: ru-fa-2022
+        category: foreign_agent_label      # one of monitor.models.CATEGORIES
+        lang: ru
+        anchors: ["иностранн"]             # normalised literals; a block must contain one to be tried
+        patterns: ['настоящий материал ...'] # regexes over normalised text; the finding's span is
+                                           # the hull of every pattern match in the block
+        exclude: []                        # regexes that veto a block
+        selectors: []                      # CSS selectors whose visible element is a finding
+        jsonld: {}                         # JSON-LD key: value pairs that are a finding
+        statutory: "НАСТОЯЩИЙ ... {name}"  # reference text; Finding.score = similarity to it
+        prose: allow|standalone|deny       # may it match a paragraph of article body text?
+        expand: container|block            # report the whole banner element, or just the block
+        max_chars: 1500                    # longer blocks are article text, not banners
+        min_span: 60                       # a shorter match is a fragment, not the label
+        require: {any: ['\\bмы\\b'], or_banner: true}  # the block must also hold one of these,
+                                           # unless it sits in a banner-like element
+        examples: {match: [...], no_match: [...]}   # text, or HTML when it starts with "<"
+
+The engine knows no category names beyond :data:`monitor.models.CATEGORIES`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from monitor.detection.normalize import normalize
+from monitor.errors import ConfigError, RulePackError
+from monitor.models import CATEGORIES
+from monitor.resources import rules_dir
+from monitor.yamlmarks import format_loc, load_with_marks, mark_for
+
+# Nested unbounded quantifiers such as (a+)+ or (.*)* backtrack catastrophically on hostile pages.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*]")
+
+
+class _Examples(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    match: list[str] = Field(default_factory=list)
+    no_match: list[str] = Field(default_factory=list)
+
+
+class _Require(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    any: list[str] = Field(default_factory=list)
+    or_banner: bool = False
+
+    @field_validator("any")
+    @classmethod
+    def _valid_regexes(cls, values: list[str]) -> list[str]:
+        for value in values:
+            _check_regex(value)
+        return values
+
+
+class _Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prose: Literal["allow", "standalone", "deny"] | None = None
+    expand: Literal["container", "block"] | None = None
+    max_chars: int | None = Field(default=None, gt=0)
+    min_span: int | None = Field(default=None, ge=0)
+    require: _Require | None = None
+
+
+class _RuleModel(_Policy):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$")
+    category: str
+    lang: str = "und"
+    description: str = ""
+    enabled: bool = True
+    anchors: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    selectors: list[str] = Field(default_factory=list)
+    jsonld: dict[str, Any] = Field(default_factory=dict)
+    statutory: str | None = None
+    examples: _Examples = Field(default_factory=_Examples)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise ValueError(f"unknown category {value!r} (expected one of {', '.join(CATEGORIES)})")
+        return value
+
+    @field_validator("patterns", "exclude")
+    @classmethod
+    def _valid_regexes(cls, values: list[str]) -> list[str]:
+        for value in values:
+            _check_regex(value)
+        return values
+
+
+def _check_regex(value: str) -> None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"bad regex {value!r}: {exc}") from None
+    if _NESTED_QUANTIFIER.search(value):
+        raise ValueError(f"regex {value!r} nests unbounded quantifiers (catastrophic backtracking)")
+
+
+class _PackModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pack: str
+    description: str = ""
+    version: int = 1
+    defaults: _Policy = Field(default_factory=_Policy)
+    rules: list[_RuleModel]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One detection rule, as loaded from a pack (policy defaults already applied)."""
+
+    id: str
+    category: str
+    lang: str
+    pack: str
+    description: str = ""
+    anchors: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    selectors: tuple[str, ...] = ()
+    jsonld: tuple[tuple[str, Any], ...] = ()
+    statutory: str | None = None
+    prose: str = "allow"
+    expand: str = "container"
+    max_chars: int = 1500
+    min_span: int = 0
+    require_any: tuple[str, ...] = ()
+    require_or_banner: bool = False
+    enabled: bool = True
+    examples_match: tuple[str, ...] = ()
+    examples_no_match: tuple[str, ...] = ()
+    source: str = ""
+    compiled: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+    compiled_exclude: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+    compiled_require: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class SelectorRule:
+    """An outlet-specific rule from ``config.yaml``: the text of the element at ``selector`` is a finding."""
+
+    id: str
+    category: str
+    selector: str
+    lang: str = "und"
+
+
+class RuleSet:
+    """The rules in force: shipped packs plus user packs, minus disabled rules (kept, marked disabled)."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules: list[Rule] = list(rules)
+        self._by_id = {rule.id: rule for rule in self.rules}
+
+    def get(self, rule_id: str) -> Rule:
+        """The rule with this id; ``KeyError`` naming it when there is none."""
+        try:
+            return self._by_id[rule_id]
+        except KeyError:
+            raise KeyError(f"unknown rule id {rule_id!r}") from None
+
+    def enabled(self) -> list[Rule]:
+        return [rule for rule in self.rules if rule.enabled]
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+def shipped_packs() -> list[Path]:
+    """Paths of the rule packs shipped with press-monitor, sorted by name."""
+    folder = Path(str(rules_dir()))
+    return sorted(folder.glob("*.yaml"))
+
+
+def _problems(path: Path, exc: ValidationError, marks: dict[Any, tuple[int, int]]) -> list[str]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        line = (mark_for(marks, loc) or (0, 0))[0]
+        out.append(f"{path}:{line}: {format_loc(loc) or 'pack'}: {err['msg']}")
+    return out
+
+
+_POLICY_FIELDS = ("prose", "expand", "max_chars", "min_span")
+
+
+def _build(model: _RuleModel, pack: _PackModel, path: Path) -> Rule:
+    policy: dict[str, Any] = {
+        k: getattr(pack.defaults, k) for k in _POLICY_FIELDS if getattr(pack.defaults, k) is not None
+    }
+    policy.update({k: getattr(model, k) for k in _POLICY_FIELDS if getattr(model, k) is not None})
+    require = model.require or pack.defaults.require or _Require()
+    return Rule(
+        id=model.id,
+        category=model.category,
+        lang=model.lang,
+        pack=pack.pack,
+        description=model.description,
+        anchors=tuple(normalize(a) for a in model.anchors),
+        patterns=tuple(model.patterns),
+        exclude=tuple(model.exclude),
+        selectors=tuple(model.selectors),
+        jsonld=tuple(model.jsonld.items()),
+        statutory=model.statutory,
+        enabled=model.enabled,
+        examples_match=tuple(model.examples.match),
+        examples_no_match=tuple(model.examples.no_match),
+        source=str(path),
+        compiled=tuple(re.compile(p) for p in model.patterns),
+        compiled_exclude=tuple(re.compile(p) for p in model.exclude),
+        require_any=tuple(require.any),
+        require_or_banner=require.or_banner,
+        compiled_require=tuple(re.compile(p) for p in require.any),
+        **policy,
+    )
+
+
+def load_pack(path: Path) -> list[Rule]:
+    """Load and validate one pack file; ``RulePackError("path:line: message")`` when malformed."""
+    try:
+        data, marks = load_with_marks(path)
+    except ConfigError as exc:
+        raise RulePackError(exc.problems) from None
+    try:
+        pack = _PackModel.model_validate(data)
+    except ValidationError as exc:
+        raise RulePackError(_problems(path, exc, marks)) from None
+    problems = []
+    for i, model in enumerate(pack.rules):
+        if not (model.patterns or model.selectors or model.jsonld):
+            line = (mark_for(marks, ("rules", i)) or (0, 0))[0]
+            problems.append(f"{path}:{line}: rules[{i}]: rule {model.id!r} has no patterns, selectors or jsonld")
+        elif model.patterns and not model.anchors:
+            line = (mark_for(marks, ("rules", i)) or (0, 0))[0]
+            problems.append(f"{path}:{line}: rules[{i}]: rule {model.id!r} has patterns but no anchors")
+    if problems:
+        raise RulePackError(problems)
+    return [_build(model, pack, path) for model in pack.rules]
+
+
+def load_rule_set(extra_packs: Sequence[Path] = (), disabled: Collection[str] = ()) -> RuleSet:
+    """Shipped packs plus ``extra_packs``; the ids in ``disabled`` are kept but switched off."""
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in [*shipped_packs(), *map(Path, extra_packs)]:
+        for rule in load_pack(path):
+            if rule.id in seen:
+                raise RulePackError(f"{path}: rule id {rule.id!r} already defined in {seen[rule.id]}")
+            seen[rule.id] = str(path)
+            rules.append(rule)
+    unknown = sorted(set(disabled) - set(seen))
+    if unknown:
+        raise RulePackError([f"disabled rule {rule_id!r} is not defined in any pack" for rule_id in unknown])
+    off = set(disabled)
+    return RuleSet([replace(rule, enabled=False) if rule.id in off else rule for rule in rules])
+
+
+def check_pack_examples(rule_set: RuleSet) -> list[str]:
+    """Run every rule's own examples through the detector; one line per failure (empty = all pass)."""
+    from monitor.detect import test_rule  # the engine imports this module; import it lazily
+
+    failures: list[str] = []
+    for rule in rule_set:
+        failures.extend(
+            f"{rule.source}: {rule.id}: should match: {example[:120]!r}"
+            for example in rule.examples_match
+            if not test_rule(rule_set, rule.id, _as_page(example))
+        )
+        failures.extend(
+            f"{rule.source}: {rule.id}: should not match: {example[:120]!r}"
+            for example in rule.examples_no_match
+            if test_rule(rule_set, rule.id, _as_page(example))
+        )
+    return failures
+
+
+def _as_page(example: str) -> str:
+    """An example is HTML when it starts with ``<``; plain text is placed in a neutral block."""
+    if example.lstrip().startswith("<"):
+        return example
+    return f"<html><body><div>{_escape(example)}</div></body></html>"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,217 @@
+"""Blocks x rules -> findings, judged by where each match stands on the page.
+
+For every text rule whose anchors occur in the page, each block holding an anchor is tried. A
+match becomes a :class:`~monitor.models.Finding` only when it speaks for the page:
+
+* not inside an excluded zone (comments, related/teaser/sponsored lists, quotations, navigation,
+  newsletter boxes, search results) and not in a hidden element (see ``detection.blocks``);
+* not itself quoted (``"..."``/``«...»`` around it: the text is being discussed);
+* not a bare link (a "Donate" menu item) and not longer than the rule's ``max_chars``;
+* respecting the rule's ``prose`` policy: ``deny`` rejects paragraphs of article body text,
+  ``standalone`` accepts them only when the match is (nearly) the whole paragraph and otherwise
+  needs the match to open its block or cover half of it (a label printed on the content does).
+
+The finding's text is the block, or with ``expand: container`` the whole banner element around it
+(heading, text and button of an appeal box). ``score`` is 1.0, or for rules with a ``statutory``
+text the similarity of the printed label to it: a departure from the statutory wording shows.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from lxml import etree
+
+from monitor.detection.blocks import Block, element_text, extract_blocks, location
+from monitor.detection.normalize import normalize, quoted_at
+from monitor.detection.signals import compile_selector, jsonld_match, jsonld_objects, selected
+from monitor.extract import decode_html, parse_html
+from monitor.models import Finding
+from monitor.rules import Rule, RuleSet, SelectorRule, load_rule_set
+
+log = logging.getLogger(__name__)
+MAX_CHARS = 5 * 1024 * 1024
+BARE_LINK_WORDS = 6  # a link-only block this short is navigation ("Donate", "Support us")
+CONTAINER_CHARS = 1500  # a banner element longer than this is a layout wrapper, not a banner
+_NAME = re.compile(r"\{name\d?\}")
+
+
+class Detector:
+    """Finds the six categories on a page. Compile once, reuse for many pages."""
+
+    def __init__(self, rule_set: RuleSet | None = None) -> None:
+        self.rule_set = rule_set if rule_set is not None else _default_rule_set()
+        enabled = self.rule_set.enabled()
+        self._text_rules = [r for r in enabled if r.compiled and not r.jsonld]
+        self._selector_rules = [(r, _selectors(r.selectors)) for r in enabled if r.selectors and not r.jsonld]
+        self._jsonld_rules = [(r, _selectors(r.selectors)) for r in enabled if r.jsonld]
+
+    def detect(
+        self,
+        page: str | bytes,
+        *,
+        url: str | None = None,
+        content_type: str | None = None,
+        outlet_rules: Sequence[SelectorRule] = (),
+    ) -> list[Finding]:
+        """Findings on one page, deduplicated on (category, text), in document order. Never raises."""
+        try:
+            html = decode_html(page, content_type) if isinstance(page, bytes | bytearray) else page[:MAX_CHARS]
+            root = parse_html(html)
+            if root is None:
+                return []
+            return self._detect(root, outlet_rules)
+        except Exception:  # a hostile page must not take the run down
+            log.warning("detector failed on %s", url or "a page", exc_info=True)
+            return []
+
+    def _detect(self, root: etree._Element, outlet_rules: Sequence[SelectorRule]) -> list[Finding]:
+        blocks = extract_blocks(root)
+        norms = [normalize(b.text) for b in blocks]
+        page = "\n".join(norms)
+        found: list[tuple[int, Finding]] = []
+        for rule in self._text_rules:
+            anchors = [a for a in rule.anchors if a in page]
+            if not anchors:
+                continue
+            for block, norm in zip(blocks, norms, strict=True):
+                if any(a in norm for a in anchors):
+                    finding = judge(rule, block, norm)
+                    if finding is not None:
+                        found.append((block.order, finding))
+        found.extend(self._structured(root, outlet_rules))
+        return _dedupe(found)
+
+    def _structured(self, root: etree._Element, outlet_rules: Sequence[SelectorRule]) -> list[tuple[int, Finding]]:
+        out: list[tuple[int, Finding]] = []
+        for rule, selectors in self._selector_rules:
+            for selector in selectors:
+                for el, text in selected(root, selector, limit=5):
+                    out.append((10**9, _finding(rule.category, text or rule.description, rule, location(el))))
+        for outlet_rule in outlet_rules:
+            selector = compile_selector(outlet_rule.selector)
+            for el, text in selected(root, selector, limit=5) if selector is not None else ():
+                finding = Finding(
+                    outlet_rule.category, text, outlet_rule.lang, outlet_rule.id, location(el), text[:200]
+                )
+                out.append((10**9, finding))
+        if self._jsonld_rules:
+            objects = jsonld_objects(root)
+            for rule, selectors in self._jsonld_rules:
+                evidence = jsonld_match(objects, rule.jsonld) if objects else None
+                if evidence and (not selectors or any(next(selected(root, s, 1), None) for s in selectors)):
+                    out.append((10**9, _finding(rule.category, evidence, rule, "script[type=ld+json]")))
+        return out
+
+
+def _finding(category: str, text: str, rule: Rule, where: str, matched: str = "", score: float = 1.0) -> Finding:
+    return Finding(category, text, rule.lang, rule.id, where, matched or text[:200], score)
+
+
+def _selectors(selectors: Sequence[str]) -> list[etree.XPath]:
+    return [s for s in (compile_selector(sel) for sel in selectors) if s is not None]
+
+
+def _spans(rule: Rule, norm: str) -> tuple[list[tuple[int, int]], dict[str, str]]:
+    spans: list[tuple[int, int]] = []
+    names: dict[str, str] = {}
+    for pattern in rule.compiled:
+        for m in pattern.finditer(norm):
+            if m.end() > m.start() and not quoted_at(norm, m.start()):
+                spans.append(m.span())
+                names.update({k: v for k, v in m.groupdict().items() if v and k not in names})
+    return spans, names
+
+
+def _placed(rule: Rule, block: Block, start: int, end: int, size: int) -> bool:
+    """Whether a match at [start, end) of a block of ``size`` chars stands as the rule requires."""
+    coverage = (end - start) / size
+    if rule.prose == "deny":
+        return not block.prose
+    if rule.prose == "standalone":
+        if block.prose:
+            return coverage >= 0.8
+        return start <= 12 or coverage >= 0.5
+    return True
+
+
+def judge(rule: Rule, block: Block, norm: str) -> Finding | None:
+    """The finding ``rule`` makes of ``block`` (``norm`` is its normalised text), or None."""
+    if block.zone is not None or len(norm) > rule.max_chars:
+        return None
+    if block.link_only and len(norm.split()) <= BARE_LINK_WORDS:
+        return None
+    if any(x.search(norm) for x in rule.compiled_exclude):
+        return None
+    spans, names = _spans(rule, norm)
+    if not spans:
+        return None
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    if end - start < rule.min_span or not _placed(rule, block, start, end, len(norm)):
+        return None
+    if rule.compiled_require or rule.require_or_banner:
+        if not (
+            any(r.search(norm) for r in rule.compiled_require) or (rule.require_or_banner and block.hint is not None)
+        ):
+            return None
+    matched = norm[start:end]
+    where = location(block.element) + ("" if block.source == "text" else f"[{block.source}]")
+    return _finding(rule.category, _banner_text(rule, block), rule, where, matched, _score(rule, matched, names))
+
+
+def _banner_text(rule: Rule, block: Block) -> str:
+    """The block's text, or the whole banner element around it when the rule expands to containers."""
+    if rule.expand != "container" or block.source != "text" or block.hint is None:
+        return block.text
+    text = element_text(block.hint, limit=CONTAINER_CHARS + 1)
+    return text if len(text) <= CONTAINER_CHARS and block.text in text else block.text
+
+
+def _score(rule: Rule, matched: str, names: dict[str, str]) -> float:
+    """Similarity (0..1) of the printed text to the statutory one, name slots filled from the match."""
+    if not rule.statutory:
+        return 1.0
+    reference = _NAME.sub(lambda m: names.get(m.group(0)[1:-1], ""), rule.statutory)
+    ratio = difflib.SequenceMatcher(None, normalize(reference), matched, autojunk=False).ratio()
+    return round(ratio, 3)
+
+
+def _dedupe(found: list[tuple[int, Finding]]) -> list[Finding]:
+    seen: set[tuple[str, str]] = set()
+    out: list[Finding] = []
+    for _, finding in sorted(found, key=lambda item: item[0]):
+        key = (finding.category, finding.text)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _default_rule_set() -> RuleSet:
+    return load_rule_set()
+
+
+@lru_cache(maxsize=1)
+def _default_detector() -> Detector:
+    return Detector()
+
+
+def detect(page: str | bytes, **kw: object) -> list[Finding]:
+    """Findings on ``page`` with the shipped packs (a cached :class:`Detector`)."""
+    return _default_detector().detect(page, **kw)  # type: ignore[arg-type]
+
+
+def test_rule(rule_set: RuleSet, rule_id: str, page: str | bytes) -> list[Finding]:
+    """Findings of the one rule ``rule_id`` on ``page``, enabled or not (for ``rules test``)."""
+    rule = rule_set.get(rule_id)
+    from dataclasses import replace
+
+    return Detector(RuleSet([replace(rule, enabled=True)])).detect(page)
+
+
+test_rule.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite the name

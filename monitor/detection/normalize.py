@@ -1,0 +1,74 @@
+"""Text normalisation that typography and evasion cannot defeat.
+
+Rule patterns are written against normalised text: NFKC, lower case, one space for any run of
+whitespace (NBSP and friends included), no zero-width characters or soft hyphens, every double
+quote form as ``"``, every apostrophe form as ``'``, every dash form as ``-``, ``ё`` as ``е``, and
+Latin/Cyrillic look-alike letters mixed inside one word folded to the word's majority script.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u034f\u180e"
+_DQUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u2036\u301d\u301e\u301f\uff02\u275d\u275e"
+_SQUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060\u02bc\u02b9\u2039\u203a"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u2e3a\u2e3b"
+
+_TABLE: dict[int, str | None] = {}
+_TABLE.update(dict.fromkeys(map(ord, _SPACES), " "))
+_TABLE.update(dict.fromkeys(map(ord, _ZERO_WIDTH), None))
+_TABLE.update(dict.fromkeys(map(ord, _DQUOTES), '"'))
+_TABLE.update(dict.fromkeys(map(ord, _SQUOTES), "'"))
+_TABLE.update(dict.fromkeys(map(ord, _DASHES), "-"))
+_TABLE.update({ord("ё"): "е", ord("Ё"): "Е"})
+
+# Lower-case look-alikes, both directions; applied only inside words that mix the two scripts.
+_LAT = "aceopxykmthbi"
+_CYR = "асеорхукмтнві"
+_TO_CYR = str.maketrans(_LAT, _CYR)
+_TO_LAT = str.maketrans(_CYR + "ѕјԁ", _LAT + "sjd")
+_CYR_RANGE = "а-яіїєўґѕј"
+_MIXED = re.compile(rf"[a-z][{_CYR_RANGE}]|[{_CYR_RANGE}][a-z]")
+_WORD = re.compile(rf"[a-z{_CYR_RANGE}]+")
+_CYR_LETTER = re.compile(rf"[{_CYR_RANGE}]")
+_WS = re.compile(r"\s+")
+
+
+def _fold_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    cyrillic = len(_CYR_LETTER.findall(word))
+    if cyrillic == 0 or cyrillic == len(word):
+        return word
+    return word.translate(_TO_CYR) if cyrillic * 2 >= len(word) else word.translate(_TO_LAT)
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` in the canonical form rule patterns and anchors are written in."""
+    if not text:
+        return ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_TABLE)
+    text = text.lower()
+    if _MIXED.search(text):
+        text = _WORD.sub(_fold_word, text)
+    return _WS.sub(" ", text).strip()
+
+
+def collapse_ws(text: str) -> str:
+    """Whitespace runs (NBSP included) to one space; zero-width characters dropped; stripped."""
+    return _WS.sub(" ", text.translate(_ZW_ONLY)).strip()
+
+
+_ZW_ONLY = {**dict.fromkeys(map(ord, _ZERO_WIDTH), None), **dict.fromkeys(map(ord, _SPACES), " ")}
+
+
+def quoted_at(norm_text: str, pos: int) -> bool:
+    """True when ``pos`` lies inside a double-quoted stretch of ``norm_text`` (an odd quote count before).
+
+    Applied to normalised text, where every double-quote form is ``"``: a label or appeal that is
+    quoted is being discussed, not displayed.
+    """
+    return norm_text.count('"', 0, pos) % 2 == 1
