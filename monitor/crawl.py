@@ -35,6 +35,7 @@ T = TypeVar("T")
 REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 KINDS = ("page", "feed", "sitemap")
 MIN_DELAY = 0.001  # seconds; see build_settings
+_RAN: list[bool] = []  # run() has started the reactor once; it cannot be started again
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,9 @@ def run(main: Callable[[], Awaitable[T]]) -> T:
 
     if reactor.running:
         raise RuntimeError("run() is already running; await the coroutine instead")
+    if _RAN:
+        raise RuntimeError("run() was already used in this process: a Twisted reactor cannot restart")
+    _RAN.append(True)
     outcome: dict[str, Any] = {}
 
     def start() -> None:

@@ -17,6 +17,7 @@ from scrapy.exceptions import (
     DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
+    NotSupported,
     ResponseDataLossError,
     UnsupportedURLSchemeError,
 )
@@ -118,7 +119,7 @@ def describe_failure(exc: BaseException, timeout: float | None = None, max_bytes
         return f"response too large (over {max_bytes} bytes)" if max_bytes else "download cancelled"
     if isinstance(exc, ResponseDataLossError):
         return "connection lost mid-response (truncated body)"
-    if isinstance(exc, UnsupportedURLSchemeError):
+    if isinstance(exc, UnsupportedURLSchemeError | NotSupported):
         return f"unsupported URL scheme: {message}"
     if _is_tls(exc):
         return f"TLS error: {_tls_text(exc)}"
@@ -162,4 +163,17 @@ def from_failure(
         fetched_at=datetime.now(UTC),
         error=describe_failure(failure.value, timeout, max_bytes),
         source=source,
+    )
+
+
+def invalid_url(url: str, reason: str) -> FetchResult:
+    """A FetchResult for a URL that could not even become a request."""
+    return FetchResult(
+        url=url,
+        final_url=url,
+        status=None,
+        headers={},
+        body=b"",
+        fetched_at=datetime.now(UTC),
+        error=f"invalid URL: {reason}",
     )

@@ -15,7 +15,7 @@ import scrapy
 
 from spiders.feeds import parse_feed
 from spiders.items import PageItem, PageRequest
-from spiders.outcomes import from_failure, from_response
+from spiders.outcomes import from_failure, from_response, invalid_url
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -34,14 +34,17 @@ class OutletSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.page_requests = list(requests)
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request | PageItem]:
         for page in self.page_requests:
             headers = {}
             if page.etag:
                 headers["If-None-Match"] = page.etag
             if page.last_modified:
                 headers["If-Modified-Since"] = page.last_modified
-            yield self._request(page.url, page.kind, page.follow_limit, source=None, headers=headers)
+            try:
+                yield self._request(page.url, page.kind, page.follow_limit, source=None, headers=headers)
+            except ValueError as exc:  # not a URL at all: one bad entry must not stop the others
+                yield invalid_url(page.url, str(exc))
 
     def _request(
         self,

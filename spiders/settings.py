@@ -46,6 +46,10 @@ CRAWL_DEADLINE = 600
 EXTENSIONS = {"spiders.extensions.CrawlDeadline": 0}
 REDIRECT_MAX_TIMES = 5  # the redirect middleware itself refuses non-http(s) targets
 
+# Only the web: a watchlist entry or feed link must never make the monitor read local files (file:),
+# S3 buckets or FTP servers.
+DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
+
 # Every status reaches the spider, which turns it into a FetchResult; no status is silently dropped.
 HTTPERROR_ALLOW_ALL = True
 

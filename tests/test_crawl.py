@@ -61,6 +61,8 @@ def _plan(ms: Any) -> dict[str, Any]:
         {"url": "http://127.0.0.1:1/refused"},
         {"url": ms.url("/articles/1.html", alt=True, scheme="https")},
         {"url": ms.url("/articles/alt-1.html", alt=True)},
+        {"url": "not a url"},
+        {"url": "file:///etc/passwd"},
     ]
     return {
         "main": {"settings": {**FAST, "timeout": 1.5, "max_bytes": 100_000}, "requests": main},
@@ -227,6 +229,13 @@ def test_connection_failures_name_their_cause(main):
     assert tls["error"].startswith("TLS error")
 
 
+def test_bad_urls_and_non_web_schemes_become_errors(main):
+    assert main["not a url"]["error"].startswith("invalid URL")
+    local = main["file:///etc/passwd"]
+    assert (local["status"], local["body"]) == (None, b"")
+    assert local["error"].startswith("unsupported URL scheme")
+
+
 def test_polite_request_headers(main):
     sent = json.loads(main["/echo-headers"]["body"])
     assert sent["user-agent"].startswith("press-monitor/")
@@ -281,6 +290,40 @@ def test_several_crawls_share_one_reactor(crawled):
     # Four fetch() calls ran one after another in one process: the reactor survived each crawl.
     assert [k for k in crawled if k != "robots_fetches_alt"] == ["main", "retry", "polite", "deadline"]
     assert all(crawled[k]["results"] for k in ("main", "retry", "deadline", "polite"))
+
+
+RUN_CHECKS = """
+import asyncio, sys
+from monitor.crawl import run
+
+async def main():
+    from twisted.internet import reactor
+    assert asyncio.get_running_loop() is reactor._asyncioEventloop  # one loop for Scrapy and asyncio
+    await asyncio.sleep(0)
+    if sys.argv[1] == "raise":
+        raise LookupError("from main")
+    return 42
+
+try:
+    print(run(main))
+except LookupError as exc:
+    print("raised", exc)
+try:
+    run(main)
+except RuntimeError as exc:
+    print("second run:", exc)
+"""
+
+
+@pytest.mark.parametrize(("mode", "first"), [("value", "42"), ("raise", "raised from main")])
+def test_run_returns_or_reraises_and_is_once_per_process(mode, first):
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_CHECKS, mode], capture_output=True, text=True, cwd=REPO, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == first
+    assert lines[1].startswith("second run: run() was already used")
 
 
 if __name__ == "__main__":
