@@ -29,7 +29,7 @@ _ALIASES = {
     "ascii": "cp1252", "us-ascii": "cp1252", "iso8859-1": "cp1252", "tis-620": "cp874", "ks_c_5601-1987": "cp949",
     "euc-kr": "cp949", "shift_jis": "cp932", "x-sjis": "cp932", "win-1251": "cp1251", "x-cp1251": "cp1251",
 }  # fmt: skip
-_CYRILLIC_SWAP = {"cp1251": "koi8_r", "koi8_r": "cp1251"}
+_CYRILLIC_SWAP = {"cp1251": "koi8-r", "koi8-r": "cp1251", "koi8_r": "cp1251"}
 _CYR_UPPER = re.compile("[А-ЯЁ]")
 _CYR_LOWER = re.compile("[а-яё]")
 _DIGITS = re.compile(r"\d+")
