@@ -41,7 +41,7 @@ outlets:
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         """The demo prints its own story; the access log would bury it."""
 
 

@@ -1,0 +1,118 @@
+"""The composition root: builds every component from a validated Config, once, for the CLI and the daemon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from hashlib import sha256
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from monitor.archive import WarcArchive
+from monitor.config import Config, Outlet
+from monitor.crawl import FetchSettings
+from monitor.detect import Detector
+from monitor.notify import Channel
+from monitor.notify.render import Renderer
+from monitor.outcomes import Signature, load_signatures
+from monitor.rules import SelectorRule, load_rule_set
+from monitor.store import Store
+
+
+@dataclass
+class App:
+    """Everything a check, a digest or the daemon needs, built from one config."""
+
+    config: Config
+    base_dir: Path
+    store: Store
+    detector: Detector
+    archive: WarcArchive
+    renderer: Renderer
+    channel: Channel
+    signatures: list[Signature]
+
+    @classmethod
+    def open(cls, config: Config) -> App:
+        base = config_base(config)
+        rule_set = load_rule_set([base / p for p in config.detection.extra_packs], config.detection.disable_rules)
+        templates = base / config.mail.templates_dir if config.mail.templates_dir else None
+        return cls(
+            config=config,
+            base_dir=base,
+            store=Store.open(resolve_db_url(config.storage.url, base)),
+            detector=Detector(rule_set),
+            archive=WarcArchive(base / config.storage.archive_dir),
+            renderer=Renderer(templates),
+            channel=make_channel(config, base),
+            signatures=load_signatures([base / p for p in config.detection.extra_outcomes]),
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+    @property
+    def fetch_settings(self) -> FetchSettings:
+        f = self.config.fetch
+        return FetchSettings(
+            user_agent=f.user_agent,
+            obey_robots=f.obey_robots,
+            timeout=f.timeout,
+            max_bytes=f.max_bytes,
+            concurrency_per_domain=f.concurrency_per_domain,
+            autothrottle=f.autothrottle,
+            retries=f.retries,
+            crawl_timeout=f.crawl_timeout,
+        )
+
+    def outlet_rules(self, outlet: Outlet) -> list[SelectorRule]:
+        return [SelectorRule(id=r.id, category=r.category, selector=r.selector, lang=r.lang) for r in outlet.rules]
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.base_dir / self.config.storage.outbox_dir
+
+
+def resolve_db_url(url: str, base: Path) -> str:
+    """A relative SQLite path is relative to the config file's folder, like every other path in it."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database)
+        if not path.is_absolute():
+            return str(parsed.set(database=str(base / path)))
+    return url
+
+
+def config_base(config: Config) -> Path:
+    """Relative paths in a config file are relative to the file's folder."""
+    return config.source.parent if config.source else Path.cwd()
+
+
+def lock_path(config: Config) -> Path:
+    """Where the daemon's one-per-database lock lives: beside a SQLite file, else under data/."""
+    base = config_base(config)
+    parsed = make_url(resolve_db_url(config.storage.url, base))
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(f"{parsed.database}.lock")
+    digest = sha256(config.storage.url.encode()).hexdigest()[:12]
+    return base / "data" / f"press-monitor-{digest}.lock"
+
+
+def make_channel(config: Config, base: Path) -> Channel:
+    """SMTP when configured, otherwise the on-disk outbox of .eml files."""
+    from monitor.notify.outbox import OutboxChannel
+    from monitor.notify.smtp import SmtpChannel, SmtpSettings
+
+    smtp = config.mail.smtp
+    if smtp is None:
+        return OutboxChannel(base / config.storage.outbox_dir)
+    return SmtpChannel(
+        SmtpSettings(
+            host=smtp.host,
+            port=smtp.port,
+            security=smtp.security,
+            username=smtp.username,
+            password_env=smtp.password_env,
+            timeout=smtp.timeout,
+        )
+    )

@@ -1,0 +1,183 @@
+"""One pass over the watchlist: fetch → decode → detect → observe → store → notify.
+
+``press-monitor check --once`` and every scheduled job of the daemon run this same function.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from monitor.app import App
+from monitor.config import Outlet
+from monitor.crawl import FetchRequest, fetch
+from monitor.extract import content_fingerprint, decode_html
+from monitor.models import Event, FetchResult, Finding
+from monitor.notify.deliver import drain
+from monitor.notify.routing import recipients
+from monitor.observe import PageState, describe_failure, observe
+from monitor.outcomes import classify
+from monitor.store import OutletSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CheckSummary:
+    """What a pass did, for the CLI, the daemon's log and ``status``."""
+
+    fetched: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    events: list[Event] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def text(self) -> str:
+        lines = [
+            f"pages fetched: {self.fetched}, unchanged: {self.unchanged}, failed: {self.failed}, "
+            f"events: {len(self.events)}"
+        ]
+        lines += [f"  failed: {url}: {why}" for url, why in self.failures]
+        lines += [f"  event #{e.id}: {e.title} — {e.url}" for e in self.events]
+        return "\n".join(lines)
+
+
+async def check_once(app: App, outlets: Sequence[Outlet]) -> CheckSummary:
+    """Check every page and feed of ``outlets`` once, record what changed, and send what is due."""
+    app.store.sync_outlets([outlet_spec(o) for o in outlets])
+    requests, owners = build_requests(app, outlets)
+    results = await fetch(requests, app.fetch_settings)
+    summary = CheckSummary()
+    kinds = {r.url: r.kind for r in requests}
+    for result in results:
+        outlet = owners.get(result.url) or owners.get(result.source or "")
+        if outlet is None:  # a URL we did not ask for: never store what we cannot attribute
+            log.warning("event=unattributed url=%s", result.url)
+            continue
+        reading, events = process_result(app, outlet, result, is_feed=kinds.get(result.url, "page") != "page")
+        tally(summary, result, reading, events)
+    report = await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)
+    log.info(
+        "event=check_done fetched=%d unchanged=%d failed=%d events=%d sent=%d",
+        summary.fetched,
+        summary.unchanged,
+        summary.failed,
+        len(summary.events),
+        report.sent,
+    )
+    return summary
+
+
+def build_requests(app: App, outlets: Sequence[Outlet]) -> tuple[list[FetchRequest], dict[str, Outlet]]:
+    requests: list[FetchRequest] = []
+    owners: dict[str, Outlet] = {}
+    for outlet in outlets:
+        for url in outlet.page_urls():
+            etag, modified = app.store.validators(url)
+            requests.append(FetchRequest(url, etag=etag, last_modified=modified))
+            owners[url] = outlet
+        for kind, urls in (("feed", outlet.feeds), ("sitemap", outlet.sitemaps)):
+            for url in urls:
+                requests.append(FetchRequest(url, kind=kind, follow_limit=outlet.follow))
+                owners[url] = outlet
+    return requests, owners
+
+
+def process_result(app: App, outlet: Outlet, result: FetchResult, *, is_feed: bool) -> tuple[Reading, list[Event]]:
+    """Turn one fetch into a stored observation, and the observation into events (once confirmed)."""
+    store, detection = app.store, app.config.detection
+    previous = store.page_state(result.url)
+    reading = read_page(app, outlet, result, previous, is_feed=is_feed)
+    state, changes = observe(
+        previous,
+        fetch_ok=reading.failure is None,
+        findings=reading.findings,
+        failure=reading.failure,
+        confirmations=detection.confirmations,
+        unreachable_after=detection.unreachable_after,
+    )
+    archive_ref = app.archive.write(result) if result.status is not None and not result.not_modified else None
+    events = store.record_observation(
+        outlet=outlet.name,
+        url=result.url,
+        fetch=result,
+        content_hash=reading.content_hash,
+        findings=reading.findings,
+        state=state,
+        changes=changes,
+        archive_ref=archive_ref,
+        route=lambda event: recipients_for(app, event),
+    )
+    return reading, events
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one response says about a page: its content hash and findings, or why it is not content."""
+
+    content_hash: str | None = None
+    findings: list[Finding] | None = None
+    failure: str | None = None
+
+
+def read_page(app: App, outlet: Outlet, result: FetchResult, previous: PageState | None, *, is_feed: bool) -> Reading:
+    """Decode, rule out non-content (challenges, walls, foreign redirects), and detect — or reuse the last
+    findings when the content did not change (a 304, or the same content fingerprint)."""
+    if not result.ok:
+        return Reading(failure=describe_failure(result))
+    last_hash = app.store.last_content_hash(result.url)
+    if result.not_modified and previous is not None:
+        return Reading(last_hash, last_seen(previous))
+    if is_feed:
+        return Reading(None, [])
+    html = decode_html(result.body, result.headers.get("content-type"))
+    outcome = classify(result, html, app.signatures)
+    if outcome is not None:
+        return Reading(failure=outcome.cause)
+    content_hash = content_fingerprint(html)
+    if previous is not None and content_hash == last_hash:
+        return Reading(content_hash, last_seen(previous))
+    return Reading(content_hash, app.detector.detect(html, url=result.final_url, outlet_rules=app.outlet_rules(outlet)))
+
+
+def last_seen(state: PageState) -> list[Finding]:
+    """The findings of the latest successful observation: the pending candidate if any, else the confirmed."""
+    return list(state.pending if state.pending is not None else state.confirmed)
+
+
+def recipients_for(app: App, event: Event) -> list[str]:
+    outlet = next((o for o in app.config.outlets if o.name == event.outlet), None)
+    return recipients(
+        event,
+        app.config.subscribers,
+        "immediate",
+        outlet_tags=tuple(outlet.tags) if outlet else (),
+        jurisdiction=outlet.jurisdiction if outlet else None,
+    )
+
+
+def tally(summary: CheckSummary, result: FetchResult, reading: Reading, events: list[Event]) -> None:
+    if reading.failure is not None:
+        summary.failed += 1
+        summary.failures.append((result.url, reading.failure))
+    elif result.not_modified:
+        summary.unchanged += 1
+    else:
+        summary.fetched += 1
+    summary.events.extend(events)
+
+
+def outlet_spec(outlet: Outlet) -> OutletSpec:
+    return OutletSpec(
+        name=outlet.name,
+        homepage=outlet.homepage,
+        tags=tuple(outlet.tags),
+        jurisdiction=outlet.jurisdiction,
+        urls=tuple(outlet.page_urls() + outlet.feeds + outlet.sitemaps),
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,7 @@
+"""Subcommands. Each module exposes ``register(subparsers, config_parent)``; this list is the registry."""
+
+from __future__ import annotations
+
+from monitor.commands import inspect, pages, rules, watch
+
+REGISTRY = [pages.register, rules.register, watch.register, inspect.register]

@@ -1,0 +1,88 @@
+"""``validate``, ``detect`` and ``diff``: work on a config file or on pages, without the database."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from monitor.commands.output import print_json, print_table, shorten
+from monitor.errors import MonitorError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: argparse.ArgumentParser) -> None:
+    validate = sub.add_parser("validate", parents=[config], help="check config.yaml and report every problem")
+    validate.set_defaults(handler=cmd_validate)
+
+    detect = sub.add_parser("detect", help="find labels, statements, appeals and paywalls on one page")
+    detect.add_argument("page", metavar="PATH_OR_URL", help="an HTML file, or an http(s) URL fetched once")
+    detect.add_argument("--url", help="the page's URL, when PATH_OR_URL is a file (used in locations/reports)")
+    detect.add_argument("--json", action="store_true", help="print a JSON array of findings")
+    detect.set_defaults(handler=cmd_detect)
+
+    diff = sub.add_parser("diff", help="the change events between two versions of a page")
+    diff.add_argument("old", metavar="OLD", help="the earlier version (file or URL)")
+    diff.add_argument("new", metavar="NEW", help="the later version (file or URL)")
+    diff.add_argument("--json", action="store_true", help="print a JSON array of events")
+    diff.set_defaults(handler=cmd_diff)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from monitor.config import load_config
+    from monitor.rules import load_rule_set
+
+    config = load_config(args.config)
+    base = Path(args.config).resolve().parent
+    load_rule_set([base / p for p in config.detection.extra_packs], config.detection.disable_rules)
+    pages = sum(len(o.page_urls()) + len(o.feeds) + len(o.sitemaps) for o in config.outlets)
+    print(
+        f"{args.config}: OK — {len(config.outlets)} outlets, {pages} pages/feeds, {len(config.subscribers)} subscribers"
+    )
+    return 0
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    from monitor.detect import detect
+
+    body, content_type, url = _read_page(args.page)
+    findings = detect(body, url=args.url or url, content_type=content_type)
+    if args.json:
+        print_json([f.to_dict() for f in findings])
+    elif not findings:
+        print("no findings")
+    else:
+        rows = ((f.category, f.lang, f.rule, f.location, shorten(f.text)) for f in findings)
+        print_table(f"{len(findings)} findings", ["category", "lang", "rule", "location", "text"], rows)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from monitor.detect import detect
+    from monitor.diff import diff_findings
+
+    old_body, old_type, _ = _read_page(args.old)
+    new_body, new_type, _ = _read_page(args.new)
+    changes = diff_findings(detect(old_body, content_type=old_type), detect(new_body, content_type=new_type))
+    if args.json:
+        print_json([c.to_dict() for c in changes])
+    elif not changes:
+        print("no changes")
+    else:
+        rows = ((c.category, c.change, shorten(c.before, 60), shorten(c.after, 60)) for c in changes)
+        print_table(f"{len(changes)} changes", ["category", "change", "before", "after"], rows)
+    return 0
+
+
+def _read_page(location: str) -> tuple[bytes, str | None, str | None]:
+    """Bytes, Content-Type and URL of a page given as a file path or an http(s) URL (fetched once, politely)."""
+    if location.startswith(("http://", "https://")):
+        from monitor.crawl import FetchRequest, FetchSettings, fetch, run
+
+        results = run(lambda: fetch([FetchRequest(location)], FetchSettings(retries=0)))
+        result = next((r for r in results if r.url == location), results[0] if results else None)
+        if result is None or not result.ok:
+            raise MonitorError(f"{location}: {result.error if result else 'no response'}")
+        return result.body, result.headers.get("content-type"), result.final_url
+    try:
+        return Path(location).read_bytes(), None, None
+    except OSError as exc:
+        raise MonitorError(f"{location}: cannot read: {exc.strerror or exc}") from None

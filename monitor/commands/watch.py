@@ -1,0 +1,43 @@
+"""``check`` (one pass) and ``run`` (the daemon): the same code path, once or on a schedule."""
+
+from __future__ import annotations
+
+import argparse
+
+from monitor.errors import ConfigError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: argparse.ArgumentParser) -> None:
+    check = sub.add_parser("check", parents=[config], help="one pass over the watchlist: fetch, detect, store, notify")
+    check.add_argument("--once", action="store_true", required=True, help="run one pass and exit (required)")
+    check.add_argument("--outlet", action="append", metavar="NAME", help="only this outlet (repeatable)")
+    check.set_defaults(handler=cmd_check)
+
+    run = sub.add_parser("run", parents=[config], help="the daemon: check on schedule, send alerts and digests")
+    run.set_defaults(handler=cmd_run)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from monitor.app import App
+    from monitor.check import check_once
+    from monitor.config import load_config
+    from monitor.crawl import run
+
+    config = load_config(args.config)
+    outlets = [config.outlet(name) for name in args.outlet] if args.outlet else list(config.outlets)
+    outlets = [o for o in outlets if o.enabled]
+    if not outlets:
+        raise ConfigError(f"{args.config}: no enabled outlets to check")
+    app = App.open(config)
+    try:
+        summary = run(lambda: check_once(app, outlets))
+    finally:
+        app.close()
+    print(summary.text())
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from monitor.daemon import run_daemon
+
+    return run_daemon(args.config)

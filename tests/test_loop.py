@@ -1,0 +1,107 @@
+"""The whole loop end to end, through the CLI: a real HTTP server, real SQLite, the .eml outbox.
+
+The outlet's page is a mockserver ``/mutable/`` URL: the test edits it between checks, as an outlet would.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import uuid
+from pathlib import Path
+
+import pytest
+from cli_helpers import REPO, cli, put, watchlist
+from mockserver import MockServer
+
+BEFORE = (REPO / "seeds" / "site" / "index.html").read_text(encoding="utf-8")
+AFTER = (REPO / "seeds" / "changes" / "index.html").read_text(encoding="utf-8")
+SUBSCRIBER = "subscribers:\n  - {email: desk@example.org, modes: [immediate, daily]}\n"
+
+
+@pytest.fixture
+def page(mockserver: MockServer) -> str:
+    return mockserver.url(f"/mutable/{uuid.uuid4().hex}")
+
+
+def outlet(url: str, name: str = "Северный вестник") -> str:
+    return f"  - name: {name}\n    homepage: {url}\n    pages: [{url}]\n    tags: [test]\n"
+
+
+def check(config: Path) -> str:
+    ran = cli("check", "--once", "--config", str(config))
+    assert ran.code == 0, ran.err
+    return ran.out
+
+
+def test_label_added_becomes_one_confirmed_event_and_one_alert(tmp_path: Path, page: str) -> None:
+    config = watchlist(tmp_path, outlet(page), extra=SUBSCRIBER + "detection: {confirmations: 2}\n")
+    put(page, BEFORE)
+    assert "events: 0" in check(config)  # the baseline: nothing is "added" on day one
+    put(page, AFTER)
+    assert "events: 0" in check(config)  # seen once: awaiting confirmation
+    out = check(config)
+    assert "events: 1" in out
+    assert "foreign-agent label added" in out
+
+    history = cli("history", "--json", "--config", str(config)).json()
+    assert [(e["category"], e["change"]) for e in history] == [("foreign_agent_label", "added")]
+    assert "ИНОСТРАННЫМ АГЕНТОМ" in history[0]["after"]
+
+    (alert,) = sorted((tmp_path / "outbox").glob("*.eml"))
+    message = email.message_from_bytes(alert.read_bytes(), policy=email.policy.default)
+    assert message["To"] == "desk@example.org"
+    assert "foreign-agent label" in message["Subject"]
+    for part in ("plain", "html"):
+        assert "ИНОСТРАННЫМ АГЕНТОМ" in message.get_body((part,)).get_content()
+
+    assert "events: 0" in check(config)  # unchanged page: no new event, no new mail
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+
+
+def test_noise_only_changes_never_alert(tmp_path: Path, page: str) -> None:
+    config = watchlist(tmp_path, outlet(page), extra=SUBSCRIBER + "detection: {confirmations: 1}\n")
+    put(page, AFTER)
+    check(config)
+    for updated, views in (("25 ноября, 11:02", "4 001"), ("25 ноября, 12:30", "5 377")):
+        noisy = AFTER.replace("25 ноября, 09:40", updated).replace("3 877", views)
+        put(page, noisy)
+        assert "events: 0" in check(config)
+    assert cli("history", "--json", "--config", str(config)).json() == []
+
+
+def test_blocked_outlet_is_unreachable_and_the_check_still_succeeds(
+    tmp_path: Path, mockserver: MockServer
+) -> None:
+    blocked = mockserver.url("/status/451")
+    config = watchlist(tmp_path, outlet(blocked, "Blocked"), extra="detection: {unreachable_after: 2}\n")
+    first = check(config)
+    assert "failed: 1" in first
+    assert "451" in first
+    check(config)
+    events = cli("history", "--json", "--config", str(config)).json()
+    assert [(e["category"], e["change"]) for e in events] == [("availability", "unreachable")]
+    assert "451" in (events[0]["after"] or events[0]["detail"] or "")
+
+
+def test_status_and_show(tmp_path: Path, page: str) -> None:
+    config = watchlist(tmp_path, outlet(page), extra="detection: {confirmations: 1}\n")
+    put(page, BEFORE)
+    check(config)
+    put(page, AFTER)
+    check(config)
+    status = cli("status", "--json", "--config", str(config))
+    assert status.code == 0, status.err
+    assert page in status.out
+    (event,) = cli("history", "--json", "--config", str(config)).json()
+    shown = cli("show", str(event["id"]), "--config", str(config))
+    assert shown.code == 0, shown.err
+    assert "foreign_agent_label" in shown.out
+    assert cli("show", "999", "--config", str(config)).code == 1
+
+
+def test_unknown_outlet_is_a_config_error(tmp_path: Path, page: str) -> None:
+    config = watchlist(tmp_path, outlet(page))
+    ran = cli("check", "--once", "--outlet", "Nobody", "--config", str(config))
+    assert ran.code == 2
+    assert "Nobody" in ran.err
