@@ -37,5 +37,5 @@ def setup_logging(level: str | None = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, name, logging.INFO))
     # Scrapy and Twisted are chatty at INFO; their warnings still come through.
-    for noisy in ("scrapy", "twisted", "filelock", "apscheduler.executors", "aiosmtplib"):
+    for noisy in ("scrapy", "twisted", "filelock", "apscheduler.executors", "aiosmtplib", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
