@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from monitor.errors import StoreError
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+_MIGRATION_LOCK = threading.Lock()
 
 
 def alembic_config(url: str = "") -> Config:
@@ -60,7 +62,17 @@ def make_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the database to the newest schema (``alembic upgrade head``) in one transaction."""
+    """Bring the database to the newest schema (``alembic upgrade head``) in one transaction.
+
+    Safe to call from several threads (Alembic's context is module-global, so they take turns)
+    and several processes (on SQLite the migration holds the write lock: the second one waits,
+    then finds the schema current).
+    """
+    with _MIGRATION_LOCK:
+        _migrate(engine)
+
+
+def _migrate(engine: Engine) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     sqlite = engine.url.get_backend_name() == "sqlite"
     with engine.connect() as connection:
@@ -72,6 +84,8 @@ def migrate(engine: Engine) -> None:
             connection.commit()
         try:
             with connection.begin():
+                if sqlite:
+                    begin_immediate(connection)
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
             if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
@@ -80,6 +94,17 @@ def migrate(engine: Engine) -> None:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+
+
+def begin_immediate(connection: Connection) -> None:
+    """Take SQLite's write lock now, at the start of the transaction.
+
+    pysqlite starts a transaction lazily, at the first INSERT/UPDATE, so the reads that decide what
+    to write (does this body, finding set or outlet exist yet?) run outside it: two writers could
+    both see "missing" and both insert the same unique row. With the lock taken first, writers
+    queue up (for at most the busy timeout) and each sees the other's committed rows.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -19,7 +19,7 @@ from monitor.observe import PageState
 from monitor.store import evidence, outbox
 from monitor.store import observations as obs
 from monitor.store import state as states
-from monitor.store.engine import make_engine, migrate
+from monitor.store.engine import begin_immediate, make_engine, migrate
 from monitor.store.queries import find_events, to_events
 from monitor.store.records import CategoryState, Delivery, OutletCoverage, OutletSpec, PageSummary
 from monitor.store.schema import DeliveryRow, EventRow, OutletRow, PageRow, SnapshotRow
@@ -37,6 +37,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sqlite = engine.url.get_backend_name() == "sqlite"
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -62,9 +63,12 @@ class Store:
         self.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[Session]:
+    def _tx(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in one transaction; ``write`` takes SQLite's write lock at the start."""
         try:
             with self._sessions() as session, session.begin():
+                if write and self._sqlite:
+                    begin_immediate(session.connection())
                 yield session
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -74,7 +78,7 @@ class Store:
     def sync_outlets(self, outlets: Sequence[OutletSpec]) -> None:
         """Make the outlets table match the watchlist; outlets no longer listed become inactive."""
         names = {spec.name for spec in outlets}
-        with self._tx() as s:
+        with self._tx(write=True) as s:
             for row in s.scalars(select(OutletRow)):
                 row.active = row.name in names
             for spec in outlets:
@@ -137,7 +141,7 @@ class Store:
         The body is stored once per ``content_hash``; ``route(event)`` names the recipients of an
         immediate alert for each event, written to the outbox in the same transaction.
         """
-        with self._tx() as s:
+        with self._tx(write=True) as s:
             page = obs.get_page(s, url, outlet)
             s.flush()
             if fetch.not_modified and content_hash is None:
@@ -187,7 +191,7 @@ class Store:
     def prune(self, older_than: datetime) -> evidence.PruneReport:
         """Delete snapshots older than ``older_than`` except the evidence behind events and each
         page's latest one, then bodies and finding sets nothing references any more."""
-        with self._tx() as s:
+        with self._tx(write=True) as s:
             report = evidence.prune(s, older_than)
         log.info(
             "event=prune snapshots=%d blobs=%d finding_sets=%d", report.snapshots, report.blobs, report.finding_sets
@@ -209,20 +213,20 @@ class Store:
             return outbox.to_deliveries(s, list(s.scalars(query)))
 
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
-        with self._tx() as s:
+        with self._tx(write=True) as s:
             outbox.mark(s, delivery_id, "sent", sent_at=now)
 
     def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
-        with self._tx() as s:
+        with self._tx(write=True) as s:
             outbox.mark(s, delivery_id, "pending", error=error, next_attempt_at=next_attempt_at)
 
     def mark_failed(self, delivery_id: int, error: str) -> None:
-        with self._tx() as s:
+        with self._tx(write=True) as s:
             outbox.mark(s, delivery_id, "failed", error=error)
 
     def create_digest(self, recipient: str, period: str, events: Sequence[Event], now: datetime) -> Delivery | None:
         """A digest delivery of ``events``; the next :meth:`undigested_events` starts after them."""
-        with self._tx() as s:
+        with self._tx(write=True) as s:
             delivery_id = outbox.create_digest(s, recipient, period, events, now)
             if delivery_id is None:
                 return None
