@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -159,3 +162,27 @@ def test_no_removed_from_a_failure_and_unreachable_alternates(steps):
     assert availability == [Change.UNREACHABLE, Change.RECOVERED] * (len(availability) // 2) + (
         [Change.UNREACHABLE] if len(availability) % 2 else []
     )
+
+
+def _corpus_sequences():
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "sequences.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["sequences"] if path.exists() else []
+
+
+@pytest.mark.parametrize("sequence", _corpus_sequences(), ids=lambda s: s["id"])
+def test_corpus_sequence_through_the_state_machine(sequence):
+    """Each version is observed twice (confirmation), with a failed fetch in between: the events
+    per transition are exactly the corpus's, the baseline is silent, failures remove nothing."""
+
+    def findings(version):
+        return [Finding(f["category"], f["text"], "", "r", "") for f in sequence["states"][version]["findings"]]
+
+    state, changes = ok(None, findings(sequence["versions"][0]))
+    assert changes == []
+    for transition in sequence["transitions"]:
+        state, failed = fail(state, "timeout")
+        assert failed == []
+        state, first = ok(state, findings(transition["to"]))
+        assert first == []
+        state, second = ok(state, findings(transition["to"]))
+        assert sorted(kinds(second)) == sorted((e["category"], e["change"]) for e in transition["events"])

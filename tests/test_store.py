@@ -286,6 +286,9 @@ def test_open_errors_are_store_errors(tmp_path):
         Store.open(f"sqlite:///{tmp_path / 'adir.db'}")
     with pytest.raises(StoreError):
         Store.open("nosuchdialect://x")
+    with pytest.raises(StoreError) as caught:
+        Store.open("nosuchdialect://user:s3cret@db.example/monitor")
+    assert "s3cret" not in str(caught.value)
 
 
 def test_newer_schema_is_refused(db_path):

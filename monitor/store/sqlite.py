@@ -10,6 +10,7 @@ from types import TracebackType
 
 from alembic.util import CommandError
 from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,12 +46,12 @@ class Store:
         try:
             engine = make_engine(url)
         except (SQLAlchemyError, OSError, ValueError) as exc:
-            raise StoreError(f"cannot open database {url}: {exc}") from exc
+            raise StoreError(f"cannot open database {_redact(url)}: {exc}") from exc
         try:
             migrate(engine)
         except (SQLAlchemyError, OSError, CommandError) as exc:
             engine.dispose()
-            raise StoreError(f"cannot open or migrate database {engine.url!r}: {exc}") from exc
+            raise StoreError(f"cannot open or migrate database {_redact(url)}: {exc}") from exc
         return cls(engine)
 
     def close(self) -> None:
@@ -275,3 +276,11 @@ class Store:
                 )
                 for page, name, active in rows
             ]
+
+
+def _redact(url: str) -> str:
+    """The URL for messages, password masked (it may come from the environment)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return "<unparseable database URL>"
