@@ -12,6 +12,7 @@ seconds, no sleeps: waiting is done by the crawl itself.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import subprocess
@@ -80,6 +81,12 @@ def _plan(ms: Any) -> dict[str, Any]:
             "settings": {**FAST, "concurrency_per_domain": 1, "timeout": 5},
             "requests": [{"url": ms.url(f"/delay/0.4?n={n}")} for n in range(3)],
         },
+        "together": {
+            "together": [
+                {"settings": {**FAST, "timeout": 5}, "requests": [{"url": ms.url(p)} for p in paths]}
+                for paths in (["/delay/0.5", "/private/t0"], ["/articles/t1.html", "/private/t1"])
+            ]
+        },
         "deadline": {
             # A 5 s gap between requests to one host keeps the later ones queued in the downloader.
             "settings": {**FAST, "obey_robots": False, "download_delay": 5.0, "crawl_timeout": 1.0},
@@ -92,23 +99,30 @@ def _script(plan: dict[str, Any]) -> dict[str, Any]:
     """The subprocess side: every batch through fetch(), in order, on one reactor."""
     from monitor.crawl import FetchRequest, FetchSettings, fetch, run
 
+    async def one(batch: dict[str, Any]) -> dict[str, Any]:
+        started = time.monotonic()
+        results = await fetch([FetchRequest(**r) for r in batch["requests"]], FetchSettings(**batch["settings"]))
+        return {
+            "elapsed": time.monotonic() - started,
+            "results": [
+                {
+                    **{k: getattr(r, k) for k in ("url", "final_url", "status", "headers", "error")},
+                    **{"not_modified": r.not_modified, "source": r.source},
+                    "body": base64.b64encode(r.body).decode(),
+                    "fetched_at": r.fetched_at.isoformat(),
+                }
+                for r in results
+            ],
+        }
+
     async def main() -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, batch in plan.items():
-            started = time.monotonic()
-            results = await fetch([FetchRequest(**r) for r in batch["requests"]], FetchSettings(**batch["settings"]))
-            out[name] = {
-                "elapsed": time.monotonic() - started,
-                "results": [
-                    {
-                        **{k: getattr(r, k) for k in ("url", "final_url", "status", "headers", "error")},
-                        **{"not_modified": r.not_modified, "source": r.source},
-                        "body": base64.b64encode(r.body).decode(),
-                        "fetched_at": r.fetched_at.isoformat(),
-                    }
-                    for r in results
-                ],
-            }
+            if "together" in batch:  # crawls that overlap, as two outlets' scheduled checks can
+                done = await asyncio.gather(*(one(b) for b in batch["together"]))
+                out.update({f"{name}-{i}": d for i, d in enumerate(done)})
+            else:
+                out[name] = await one(batch)
         return out
 
     return run(main)
@@ -147,7 +161,9 @@ def main(crawled: dict[str, Any], mockserver: Any) -> dict[str, dict[str, Any]]:
 
 def test_every_requested_url_has_exactly_one_result(crawled, mockserver):
     plan = _plan(mockserver)
-    for name, batch in plan.items():
+    batches = {name: b for name, b in plan.items() if "together" not in b}
+    batches.update({f"together-{i}": b for i, b in enumerate(plan["together"]["together"])})
+    for name, batch in batches.items():
         urls = [r["url"] for r in crawled[name]["results"] if r["source"] is None]
         assert urls == list(dict.fromkeys(r["url"] for r in batch["requests"])), name
 
@@ -287,9 +303,18 @@ def test_per_domain_concurrency_holds_without_a_delay(crawled):
 
 
 def test_several_crawls_share_one_reactor(crawled):
-    # Four fetch() calls ran one after another in one process: the reactor survived each crawl.
-    assert [k for k in crawled if k != "robots_fetches_alt"] == ["main", "retry", "polite", "deadline"]
-    assert all(crawled[k]["results"] for k in ("main", "retry", "deadline", "polite"))
+    # Six fetch() calls in one process, two of them at the same time: the reactor survived each crawl.
+    names = ["main", "retry", "polite", "together-0", "together-1", "deadline"]
+    assert [k for k in crawled if k != "robots_fetches_alt"] == names
+    assert all(crawled[k]["results"] for k in names)
+
+
+def test_overlapping_crawls_keep_their_own_results_and_rules(crawled, mockserver):
+    first, second = (_by_path(crawled, f"together-{i}", mockserver) for i in range(2))
+    assert set(first) == {"/delay/0.5", "/private/t0"}
+    assert set(second) == {"/articles/t1.html", "/private/t1"}
+    assert first["/delay/0.5"]["status"] == second["/articles/t1.html"]["status"] == 200
+    assert first["/private/t0"]["error"] == second["/private/t1"]["error"] == "blocked by robots.txt"
 
 
 RUN_CHECKS = """
