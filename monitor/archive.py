@@ -17,7 +17,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
@@ -171,6 +171,9 @@ class WarcArchive:
 
     def _remember(self, uri: str, entry: dict[str, str]) -> None:
         self._last[uri] = entry
+        self._save_index()
+
+    def _save_index(self) -> None:
         tmp = self._index_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self._last, ensure_ascii=False), encoding="utf-8")
         tmp.replace(self._index_path)
@@ -206,6 +209,44 @@ class WarcArchive:
         if original and record.rec_type == "revisit":
             return headers, self.read(original)[1]
         return headers, body
+
+    # -- retention -----------------------------------------------------------------------------
+
+    def prune(self, keep: Iterable[str], older_than: date) -> list[Path]:
+        """Delete the WARC files of days before ``older_than`` that hold no record still needed.
+
+        Records are never cut out of a file (offsets would break): a whole file goes once nothing in
+        it is referenced by ``keep`` (the references the store still points at) or is the original
+        a kept revisit stands for. Returns the deleted files.
+        """
+        needed: set[str] = set()
+        for ref in keep:
+            needed.add(ref.split(":")[0])
+            try:
+                original = self._headers(ref).get(ORIGINAL_REF)
+            except ArchiveError:
+                continue
+            if original:
+                needed.add(original.split(":")[0])
+        cutoff = older_than.strftime("%Y%m%d")
+        removed = [
+            path
+            for path in sorted(self.root.glob("press-monitor-*.warc.gz"))
+            if path.name.split("-")[2] < cutoff and path.name not in needed
+        ]
+        for path in removed:
+            path.unlink()
+        names = {path.name for path in removed}
+        # A later identical payload must not become a revisit of a record that no longer exists.
+        self._last = {uri: e for uri, e in self._last.items() if e["ref"].split(":")[0] not in names}
+        self._save_index()
+        return removed
+
+    def _headers(self, ref: str) -> dict[str, str]:
+        path, offset = self._open(ref)
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            return dict(_next_record(ArchiveIterator(fh), offset).rec_headers.headers)
 
     # -- export --------------------------------------------------------------------------------
 

@@ -163,3 +163,23 @@ def test_reference_to_a_non_record_offset_raises(tmp_path):
     name = archive.write(fetch()).split(":")[0]
     with pytest.raises(ArchiveError):
         archive.read(f"{name}:3")
+
+
+def test_prune_deletes_only_files_nothing_needs(tmp_path):
+    archive = WarcArchive(tmp_path)
+    day0, day1, day2 = T0 - timedelta(days=2), T0 - timedelta(days=1), T0
+    gone = archive.write(fetch(body=b"only on day 0", url="https://example.org/c", at=day0))
+    original = archive.write(fetch(at=day1))
+    revisit = archive.write(fetch(at=day2))  # same payload: a revisit of the day-1 record
+    recent = archive.write(fetch(body=b"today", url="https://example.org/d", at=day2))
+    # The store keeps the revisit and today's record; the day-1 original is needed by the revisit.
+    removed = archive.prune([revisit, recent], older_than=day2.date())
+    assert [p.name for p in removed] == [gone.split(":")[0]]
+    assert archive.read(revisit)[1] == HTML
+    assert archive.read(original)[1] == HTML
+    with pytest.raises(ArchiveError):
+        archive.read(gone)
+    # The deleted record is forgotten: the same payload again is archived in full, not as a revisit.
+    again = archive.write(fetch(body=b"only on day 0", url="https://example.org/c", at=day2))
+    assert archive.read(again)[1] == b"only on day 0"
+    assert WarcArchive(tmp_path).prune([], older_than=day0.date()) == []

@@ -273,6 +273,7 @@ def test_event_archive_refs_point_at_before_and_after(store):
     record(T0 + timedelta(hours=2), [], "a.warc.gz:200")
     [event] = record(T0 + timedelta(hours=3), [], "a.warc.gz:300")
     assert store.event_archive_refs(event.id) == ("a.warc.gz:100", "a.warc.gz:300")
+    assert store.archive_refs() == {f"a.warc.gz:{n}" for n in (0, 100, 200, 300)}
     assert store.event_archive_refs(999) == (None, None)
 
 

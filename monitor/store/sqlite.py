@@ -189,6 +189,12 @@ class Store:
         with self._tx() as s:
             return evidence.archive_refs(s, event_id)
 
+    def archive_refs(self) -> set[str]:
+        """Every WARC reference a snapshot still points at (what archive retention must keep)."""
+        with self._tx() as s:
+            query = select(SnapshotRow.archive_ref).where(SnapshotRow.archive_ref.is_not(None))
+            return {ref for ref in s.scalars(query) if ref}
+
     def prune(self, older_than: datetime) -> evidence.PruneReport:
         """Delete snapshots older than ``older_than`` except the evidence behind events and each
         page's latest one, then bodies and finding sets nothing references any more."""
