@@ -19,6 +19,7 @@ post: a post that appears or scrolls away while other posts keep the same matche
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -68,6 +69,7 @@ _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\S+")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """The comparable form of a finding's wording (see the module docstring for what is erased)."""
     text = unicodedata.normalize("NFKC", text)
