@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -305,6 +306,10 @@ def test_any_sqlalchemy_url_in_memory():
         assert store.outbox_counts() == {"pending": 0, "sent": 0, "failed": 0}
         assert store.page_state(URL) is None
         assert store.validators(URL) == (None, None)
+        check(store, T0, [LABEL])
+        # Another thread sees the same in-memory database (not a fresh, empty one).
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(store.latest_findings, URL).result() == [LABEL]
 
 
 def test_recorded_state_is_whatever_observe_returned(store):

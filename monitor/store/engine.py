@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
 
 from monitor.errors import StoreError
 
@@ -41,9 +42,16 @@ def make_engine(url: str) -> Engine:
     if not parsed.get_backend_name() == "sqlite":
         return create_engine(url)
     database = parsed.database
-    if database and database != ":memory:" and not database.startswith("file:"):
+    if not database or database == ":memory:":
+        # One shared connection: with a pool, each thread would get its own, empty, database.
+        return _with_pragmas(create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False}))
+    if not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    return _with_pragmas(create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}))
+
+
+def _with_pragmas(engine: Engine) -> Engine:
+    """Set the per-connection SQLite pragmas on every new connection of ``engine``."""
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
