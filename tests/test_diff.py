@@ -191,3 +191,19 @@ def test_corpus_sequences(states, transition):
     assert got == want
     if transition["noise_only"]:
         assert not got
+
+
+WORDINGS = st.sampled_from(["", LABEL_2020, LABEL_2022, "Support us today with a monthly gift", "Subscribe"])
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(CATEGORIES), WORDINGS), max_size=5),
+    st.lists(st.tuples(st.sampled_from(CATEGORIES), WORDINGS), max_size=5),
+)
+def test_diff_is_antisymmetric(old_pairs, new_pairs):
+    old = [f(c, t) for c, t in old_pairs]
+    new = [f(c, t) for c, t in new_pairs]
+    forward = {c.category: c.change for c in diff_findings(old, new)}
+    backward = {c.category: c.change for c in diff_findings(new, old)}
+    flipped = {Change.ADDED: Change.REMOVED, Change.REMOVED: Change.ADDED, Change.CHANGED: Change.CHANGED}
+    assert backward == {category: flipped[change] for category, change in forward.items()}
