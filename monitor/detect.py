@@ -153,7 +153,7 @@ def judge(rule: Rule, block: Block, norm: str) -> Finding | None:
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
     if end - start < rule.min_span or not _placed(rule, block, start, end, len(norm)):
         return None
-    if rule.compiled_require or rule.require_or_banner:
+    if (rule.compiled_require or rule.require_or_banner) and (rule.require_scope == "all" or block.prose):
         if not (
             any(r.search(norm) for r in rule.compiled_require) or (rule.require_or_banner and block.hint is not None)
         ):

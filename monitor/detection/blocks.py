@@ -57,7 +57,26 @@ _HINT_WORDS = frozenset(
     "fa agent alert status label note notes gate pw cta help epic meter paid state membership "
     "members member friends donate give spenden support supporter supporters supportus".split()
 )
-_HIDDEN_CLASSES = frozenset({"hidden", "d-none", "is-hidden", "hide", "invisible", "visually-hidden"})
+_HIDDEN_CLASSES = frozenset({"hidden", "d-none", "is-hidden", "hide", "invisible"})
+# A container titled like this holds other content's teasers, or readers' comments.
+_ZONE_HEADINGS = (
+    ("related", re.compile(
+        r"(?:read (?:more|also|next)|related(?: \w+)?|more (?:from|on|stories|news)\b.*|recommended(?: for you)?|"
+        r"you (?:may|might) also like|most (?:read|popular)|popular|sponsored(?: content)?|partner content|"
+        r"(?:from|by) our partners|promoted|also read|читайте (?:также|еще|ещё)|(?:также |еще )?по теме|"
+        r"популярное|рекомендуем|(?:от|от наших) партнеров|партнерские материалы|новости партнеров|"
+        r"читайте також|також читайте|від (?:наших )?партнерів|популярне|lesen sie auch|mehr zum thema|"
+        r"auch interessant|(?:à )?lire aussi|sur le même sujet|leer más|te puede interesar|leggi anche|"
+        r"czytaj (?:także|też)|ayrıca (?:okuyun|bakınız))\W*"
+    )),
+    ("comments", re.compile(
+        r"(?:\d+ )?(?:comments?|reader comments|discussion|комментари\w*|мнения читателей|отзывы|коментар\w*|"
+        r"kommentare|commentaires|comentarios|commenti|komentarze|yorumlar)(?: \(?\d+\)?)?\W*"
+    )),
+    ("search", re.compile(r"(?:search results|результаты поиска|suchergebnisse|résultats de recherche)\W*")),
+)  # fmt: skip
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "caption", "legend", "header"})
+_HEADING_WORDS = frozenset({"header", "title", "heading", "head", "caption", "hd"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 _TAXONOMY = ("category-", "tag-", "cat-", "format-", "type-", "status-", "postid-", "page-template")
@@ -125,6 +144,21 @@ def zone_of(el: etree._Element, tag: str, tokens: list[str]) -> str | None:
     return None
 
 
+def _heading_zone(el: etree._Element) -> str | None:
+    """A zone named by the container's own heading ("Читайте также", "Comments", "From our partners")."""
+    first = next((c for c in el if isinstance(c.tag, str)), None)
+    if first is None or len(el) < 2:
+        return None
+    tag = first.tag.lower()
+    if tag not in _HEADING_TAGS and _HEADING_WORDS.isdisjoint(class_tokens(first)):
+        return None
+    text = collapse_ws("".join(first.itertext()))[:80].lower()
+    for zone, pattern in _ZONE_HEADINGS:
+        if pattern.fullmatch(text):
+            return zone
+    return None
+
+
 def _is_hint(tokens: list[str], el: etree._Element) -> bool:
     if (el.get("role") or "").lower() in ("banner", "note", "alert", "status", "dialog", "alertdialog"):
         return True
@@ -182,7 +216,7 @@ class _Walker:
         tokens = class_tokens(el)
         hint = None if tag in _BOUNDARY_TAGS else (el if _is_hint(tokens, el) else parent.hint)
         # Page-level wrappers carry page-wide classes ("main--with-contextual-nav"): no zone from them.
-        zone = parent.zone or (None if tag in _BOUNDARY_TAGS else zone_of(el, tag, tokens))
+        zone = parent.zone or (None if tag in _BOUNDARY_TAGS else zone_of(el, tag, tokens) or _heading_zone(el))
         link = parent.link or tag in ("a", "button")
         p_run = sum(1 for c in el if c.tag == "p") >= 2
         ctx = _Ctx(zone, hint, link, p_run)

@@ -20,8 +20,9 @@ A pack (``monitor/rules/*.yaml``, or a user file named in ``config.yaml``) looks
         expand: container|block            # report the whole banner element, or just the block
         max_chars: 1500                    # longer blocks are article text, not banners
         min_span: 60                       # a shorter match is a fragment, not the label
-        require: {any: ['\\bмы\\b'], or_banner: true}  # the block must also hold one of these,
-                                           # unless it sits in a banner-like element
+        require: {any: ['\\bмы\\b'], or_banner: true, scope: all}  # the block must also hold one
+                                           # of these, unless it sits in a banner-like element;
+                                           # scope: prose applies this to article paragraphs only
         examples: {match: [...], no_match: [...]}   # text, or HTML when it starts with "<"
 
 The engine knows no category names beyond :data:`monitor.models.CATEGORIES`.
@@ -57,6 +58,7 @@ class _Require(BaseModel):
     model_config = ConfigDict(extra="forbid")
     any: list[str] = Field(default_factory=list)
     or_banner: bool = False
+    scope: Literal["all", "prose"] = "all"
 
     @field_validator("any")
     @classmethod
@@ -143,6 +145,7 @@ class Rule:
     min_span: int = 0
     require_any: tuple[str, ...] = ()
     require_or_banner: bool = False
+    require_scope: str = "all"
     enabled: bool = True
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
@@ -230,6 +233,7 @@ def _build(model: _RuleModel, pack: _PackModel, path: Path) -> Rule:
         compiled_exclude=tuple(re.compile(p) for p in model.exclude),
         require_any=tuple(require.any),
         require_or_banner=require.or_banner,
+        require_scope=require.scope,
         compiled_require=tuple(re.compile(p) for p in require.any),
         **policy,
     )
