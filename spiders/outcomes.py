@@ -99,10 +99,13 @@ def describe_failure(exc: BaseException, timeout: float | None = None, max_bytes
     if isinstance(exc, CrawlDeadlineExceeded):
         return message
     if isinstance(exc, IgnoreRequest):
+        message = str(exc).strip()  # its own words; what it was raised from is detail
         if "robots.txt" in message:
             return "blocked by robots.txt"
         if "redirections" in message:
             return "too many redirects"
+        if "DOWNLOAD_MAXSIZE" in message:  # HttpCompressionMiddleware: a small body that inflates
+            return f"response too large after decompression (over {max_bytes} bytes)"
         return f"request dropped: {message}" if message else "request dropped"
     if isinstance(exc, CannotResolveHostError | net_error.DNSLookupError):
         detail = message.removeprefix("DNS lookup failed").strip(" :")

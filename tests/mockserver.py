@@ -32,6 +32,7 @@ Faults and behaviours:
                                 lie (e.g. /enc/windows-1251?header=utf-8 or ?header=none&meta=none)
     /big/{n}                    n bytes with a Content-Length
     /big-stream/{n}             n bytes, no Content-Length (the size is only known while reading)
+    /gzip-bomb/{n}              n zero bytes gzipped, sent with Content-Encoding: gzip (tiny on the wire)
     /flaky/{key}?fails=N&status=503&retry_after=S   the first N requests for {key} fail with that status
                                 (and a Retry-After of S seconds if given), later ones answer 200
     /mutable/{key}              GET: the body last PUT/POSTed there (with its Content-Type), 404 before

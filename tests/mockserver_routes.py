@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 import threading
@@ -94,6 +95,7 @@ class Handler(BaseHTTPRequestHandler):
             ("/enc/", self._enc),
             ("/big/", lambda n: self._send(200, b"x" * int(n), "text/plain")),
             ("/big-stream/", self._big_stream),
+            ("/gzip-bomb/", self._gzip_bomb),
             ("/flaky/", self._flaky),
             ("/mutable/", self._mutable),
             ("/echo-headers", self._echo_headers),
@@ -198,6 +200,10 @@ class Handler(BaseHTTPRequestHandler):
                 left -= len(chunk)
         except OSError:
             pass  # the client gave up reading: that is what the test wants
+
+    def _gzip_bomb(self, n: str) -> None:
+        body = gzip.compress(b"\0" * int(n))
+        self._send(200, body, "text/html", {"Content-Encoding": "gzip"})
 
     def _flaky(self, key: str) -> None:
         with self.state.lock:

@@ -43,6 +43,7 @@ MAIN_PATHS = (
     "/private/secret.html",
     "/big/300000",
     "/big-stream/400000",
+    "/gzip-bomb/5000000",
     "/drop",
     "/echo-headers",
 )
@@ -233,7 +234,7 @@ def test_robots_txt_disallow_blocks_the_request(main, mockserver):
     assert mockserver.hits("/private/secret.html") == 0
 
 
-@pytest.mark.parametrize("path", ["/big/300000", "/big-stream/400000"])
+@pytest.mark.parametrize("path", ["/big/300000", "/big-stream/400000", "/gzip-bomb/5000000"])
 def test_oversize_bodies_become_errors(main, path):
     assert main[path]["status"] is None
     assert main[path]["error"].startswith("response too large")
