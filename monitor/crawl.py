@@ -44,7 +44,7 @@ class FetchSettings:
 
     user_agent: str = USER_AGENT
     obey_robots: bool = True
-    timeout: float = 30.0  # per request (DOWNLOAD_TIMEOUT, DNS_TIMEOUT)
+    timeout: float = 30.0  # per request, DNS lookup included (DOWNLOAD_TIMEOUT)
     max_bytes: int = 5_000_000  # DOWNLOAD_MAXSIZE; larger bodies become an error result
     concurrency_per_domain: int = 2
     autothrottle: bool = True
@@ -81,7 +81,6 @@ def build_settings(settings: FetchSettings) -> Settings:
         "USER_AGENT": settings.user_agent,
         "ROBOTSTXT_OBEY": settings.obey_robots,
         "DOWNLOAD_TIMEOUT": settings.timeout,
-        "DNS_TIMEOUT": settings.timeout,
         "DOWNLOAD_MAXSIZE": settings.max_bytes,
         "DOWNLOAD_WARNSIZE": settings.max_bytes // 2,
         "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrency_per_domain,

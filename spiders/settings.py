@@ -37,7 +37,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # Bounds: every request and the whole crawl end in bounded time and memory.
 DOWNLOAD_TIMEOUT = 30
-DNS_TIMEOUT = 30
+# (No DNS_TIMEOUT/DNSCACHE here: they configure the resolver CrawlerProcess installs, and in-process
+# crawls use Twisted's default one, so DNS is never cached stale for a months-long daemon. The lookup
+# counts against DOWNLOAD_TIMEOUT.)
 DOWNLOAD_MAXSIZE = 5_000_000
 DOWNLOAD_WARNSIZE = 2_500_000
 # The whole-crawl bound: spiders.extensions.CrawlDeadline, not CLOSESPIDER_TIMEOUT, which waits for
