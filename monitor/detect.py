@@ -47,7 +47,9 @@ class Detector:
         self.rule_set = rule_set if rule_set is not None else _default_rule_set()
         enabled = self.rule_set.enabled()
         self._text_rules = [r for r in enabled if r.compiled and not r.jsonld]
-        self._selector_rules = [(r, _selectors(r.selectors)) for r in enabled if r.selectors and not r.jsonld]
+        self._selector_rules = [
+            (r, _selectors(r.selectors), _literals(r.selectors)) for r in enabled if r.selectors and not r.jsonld
+        ]
         self._jsonld_rules = [(r, _selectors(r.selectors)) for r in enabled if r.jsonld]
 
     def detect(
@@ -64,12 +66,12 @@ class Detector:
             root = parse_html(html)
             if root is None:
                 return []
-            return self._detect(root, outlet_rules)
+            return self._detect(root, html, outlet_rules)
         except Exception:  # a hostile page must not take the run down
             log.warning("detector failed on %s", url or "a page", exc_info=True)
             return []
 
-    def _detect(self, root: etree._Element, outlet_rules: Sequence[SelectorRule]) -> list[Finding]:
+    def _detect(self, root: etree._Element, html: str, outlet_rules: Sequence[SelectorRule]) -> list[Finding]:
         blocks = extract_blocks(root)
         norms = [normalize(b.text) for b in blocks]
         page = "\n".join(norms)
@@ -83,12 +85,16 @@ class Detector:
                     finding = judge(rule, block, norm)
                     if finding is not None:
                         found.append((block.order, finding))
-        found.extend(self._structured(root, outlet_rules))
+        found.extend(self._structured(root, html, outlet_rules))
         return _dedupe(found)
 
-    def _structured(self, root: etree._Element, outlet_rules: Sequence[SelectorRule]) -> list[tuple[int, Finding]]:
+    def _structured(
+        self, root: etree._Element, html: str, outlet_rules: Sequence[SelectorRule]
+    ) -> list[tuple[int, Finding]]:
         out: list[tuple[int, Finding]] = []
-        for rule, selectors in self._selector_rules:
+        for rule, selectors, literals in self._selector_rules:
+            if literals and not any(lit in html for lit in literals):
+                continue  # none of the class/id names occurs in the markup: skip the tree walk
             for selector in selectors:
                 for el, text in selected(root, selector, limit=5):
                     out.append((10**9, _finding(rule.category, text or rule.description, rule, location(el))))
@@ -112,7 +118,27 @@ def _finding(category: str, text: str, rule: Rule, where: str, matched: str = ""
     return Finding(category, text, rule.lang, rule.id, where, matched or text[:200], score)
 
 
+_SELECTOR_NAME = re.compile(r"[.#]([\w-]+)|[*^$~|]?=\s*[\"']?([\w-]+)")
+
+
+def _literals(selectors: Sequence[str]) -> tuple[str, ...]:
+    """Class/id/attribute-value names every selector needs; empty when some selector names none."""
+    out: list[str] = []
+    for selector in selectors:
+        names = [a or b for a, b in _SELECTOR_NAME.findall(selector)]
+        if not names:
+            return ()
+        out.extend(names)
+    return tuple(out)
+
+
 def _selectors(selectors: Sequence[str]) -> list[etree.XPath]:
+    """One compiled selector for the whole list (one tree walk), or each alone if one is invalid."""
+    if not selectors:
+        return []
+    joined = compile_selector(", ".join(selectors))
+    if joined is not None:
+        return [joined]
     return [s for s in (compile_selector(sel) for sel in selectors) if s is not None]
 
 

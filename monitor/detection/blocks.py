@@ -113,7 +113,10 @@ def class_tokens(el: etree._Element) -> list[str]:
     CMS taxonomy classes (WordPress ``category-newsletter``, ``tag-donations``) describe the post,
     not the element, and are left out.
     """
-    names = (el.get("class") or "").split()
+    cls, ident = el.get("class"), el.get("id")
+    if not cls and not ident:
+        return []
+    names = (cls or "").split()
     raw = " ".join(n for n in names if not n.lower().startswith(_TAXONOMY)) + " " + (el.get("id") or "")
     return [t.lower() for t in _TOKEN_SPLIT.split(raw) if t]
 
@@ -146,11 +149,13 @@ def zone_of(el: etree._Element, tag: str, tokens: list[str]) -> str | None:
 
 def _heading_zone(el: etree._Element) -> str | None:
     """A zone named by the container's own heading ("Читайте также", "Comments", "From our partners")."""
+    if len(el) < 2:
+        return None
     first = next((c for c in el if isinstance(c.tag, str)), None)
-    if first is None or len(el) < 2:
+    if first is None:
         return None
     tag = first.tag.lower()
-    if tag not in _HEADING_TAGS and _HEADING_WORDS.isdisjoint(class_tokens(first)):
+    if tag not in _HEADING_TAGS and (first.get("class") is None or _HEADING_WORDS.isdisjoint(class_tokens(first))):
         return None
     text = collapse_ws("".join(first.itertext()))[:80].lower()
     for zone, pattern in _ZONE_HEADINGS:
@@ -209,25 +214,30 @@ class _Walker:
                 if text:
                     self.blocks.append(Block(text, el, name, ctx.zone, ctx.hint, False, False, len(self.blocks)))
 
+    def context(self, el: etree._Element, tag: str, parent: _Ctx) -> _Ctx:
+        """The element's context; elements without attributes inherit their parent's (the common case)."""
+        p_run = len(el) >= 2 and sum(1 for c in el if c.tag == "p") >= 2
+        link = parent.link or tag in ("a", "button")
+        if tag in _BOUNDARY_TAGS:  # page-wide classes ("main--with-contextual-nav") say nothing of blocks
+            return _Ctx(parent.zone, None, link, p_run)
+        tokens = class_tokens(el) if el.attrib else []
+        hint = el if (tokens or el.get("role")) and _is_hint(tokens, el) else parent.hint
+        zone = parent.zone or zone_of(el, tag, tokens) or _heading_zone(el)
+        return _Ctx(zone, hint, link, p_run)
+
     def walk(self, el: etree._Element, parent: _Ctx, parent_p_run: bool, depth: int) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if is_hidden(el) or depth > MAX_DEPTH:
+        if depth > MAX_DEPTH or (el.attrib and is_hidden(el)):
             return
-        tokens = class_tokens(el)
-        hint = None if tag in _BOUNDARY_TAGS else (el if _is_hint(tokens, el) else parent.hint)
-        # Page-level wrappers carry page-wide classes ("main--with-contextual-nav"): no zone from them.
-        zone = parent.zone or (None if tag in _BOUNDARY_TAGS else zone_of(el, tag, tokens) or _heading_zone(el))
-        link = parent.link or tag in ("a", "button")
-        p_run = sum(1 for c in el if c.tag == "p") >= 2
-        ctx = _Ctx(zone, hint, link, p_run)
+        ctx = self.context(el, tag, parent)
         block = tag in BLOCK_TAGS or "-" in tag
         if block:
             self.flush()
-            prose = tag == "p" and parent_p_run and hint is None
-            self.owners.append((el, ctx, prose))
-        self.attrs(el, ctx)
+            self.owners.append((el, ctx, tag == "p" and parent_p_run and ctx.hint is None))
+        if el.attrib:
+            self.attrs(el, ctx)
         if el.text:
-            self.add(el.text, link)
+            self.add(el.text, ctx.link)
         for child in el:
             ctag = child.tag
             if isinstance(ctag, str):
@@ -235,9 +245,9 @@ class _Walker:
                 if low == "br":
                     self.br()
                 elif low not in SKIP_TAGS:
-                    self.walk(child, ctx, p_run, depth + 1)
+                    self.walk(child, ctx, ctx.p_run, depth + 1)
             if child.tail:
-                self.add(child.tail, link)
+                self.add(child.tail, ctx.link)
         if block:
             self.flush()
             self.owners.pop()
