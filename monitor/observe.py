@@ -19,7 +19,7 @@ Each check of a page is one *observation*. :func:`observe` folds it into the pag
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -65,14 +65,22 @@ class PageState:
     def from_dict(cls, data: dict[str, Any]) -> PageState:
         pending = data.get("pending")
         return cls(
-            confirmed=tuple(Finding(**f) for f in data.get("confirmed", ())),
-            pending=None if pending is None else tuple(Finding(**f) for f in pending),
+            confirmed=tuple(_finding(f) for f in data.get("confirmed", ())),
+            pending=None if pending is None else tuple(_finding(f) for f in pending),
             pending_count=int(data.get("pending_count", 0)),
             consecutive_failures=int(data.get("consecutive_failures", 0)),
             unreachable=bool(data.get("unreachable", False)),
             baselined=bool(data.get("baselined", False)),
             last_failure=data.get("last_failure"),
         )
+
+
+_FINDING_FIELDS = frozenset(f.name for f in fields(Finding))
+
+
+def _finding(data: dict[str, Any]) -> Finding:
+    # State written by another version may carry fields this one does not know: ignore them.
+    return Finding(**{k: v for k, v in data.items() if k in _FINDING_FIELDS})
 
 
 def describe_failure(fetch: FetchResult) -> str:

@@ -136,6 +136,9 @@ def test_state_round_trips_through_json_form():
     state, _ = ok(state, [APPEAL])
     state, _ = fail(state)
     assert PageState.from_dict(state.to_dict()) == state
+    newer = state.to_dict()
+    newer["confirmed"][0]["field_from_a_newer_version"] = 1
+    assert PageState.from_dict(newer) == state
 
 
 def test_describe_failure():
