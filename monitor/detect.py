@@ -180,13 +180,16 @@ def judge(rule: Rule, block: Block, norm: str) -> Finding | None:
     if end - start < rule.min_span or not _placed(rule, block, start, end, len(norm)):
         return None
     if (rule.compiled_require or rule.require_or_banner) and (rule.require_scope == "all" or block.prose):
-        if not (
-            any(r.search(norm) for r in rule.compiled_require) or (rule.require_or_banner and block.hint is not None)
-        ):
+        if not (any(r.search(norm) for r in rule.compiled_require) or (rule.require_or_banner and _banner_like(block))):
             return None
     matched = norm[start:end]
     where = location(block.element) + ("" if block.source == "text" else f"[{block.source}]")
     return _finding(rule.category, _banner_text(rule, block), rule, where, matched, _score(rule, matched, names))
+
+
+def _banner_like(block: Block) -> bool:
+    """In a banner-like element, or in the site template (footer, aside) but not a teaser link there."""
+    return block.hint is not None or (block.chrome and not block.link_only)
 
 
 def _banner_text(rule: Rule, block: Block) -> str:

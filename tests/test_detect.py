@@ -160,3 +160,68 @@ def test_junk_pages(junk):
 def test_findings_are_deterministic():
     html = (SHARED / "corpus" / "pages" / "otkrytaya-undesirable.html").read_bytes()
     assert detect(html) == detect(html) == Detector().detect(html)
+
+
+@pytest.mark.parametrize(
+    ("body", "category"),
+    [
+        (
+            "<main><article><p>Text.</p></article></main><footer><p>Редакция «Севера» внесена в реестр "
+            "иностранных агентов 12 мая 2023 года.</p><p>© 2023</p></footer>",
+            "foreign_agent_statement",
+        ),
+        ("<div class='about'>Мы — иноагенты. Так решил Минюст.</div>", "foreign_agent_statement"),
+        (
+            "<footer><p>Meridian Dispatch was designated a “foreign agent” by Russia’s Justice Ministry.</p></footer>",
+            "foreign_agent_statement",
+        ),
+        (
+            "<footer><div>В 2024 году Генпрокуратура признала «Север» нежелательной организацией.</div></footer>",
+            "undesirable_label",
+        ),
+        (
+            "<div class='site-alert'>In 2024 the Prosecutor General declared The Moscow Times an “undesirable” "
+            "organization.</div>",
+            "undesirable_label",
+        ),
+        (
+            "<p>НАСТОЯЩИЙ МАТЕРИАЛ ПРОИЗВЕДЕН И РАСПРОСТРАНЕН ИНОСТРАННЫМ АГЕНТОМ МЕДИАПРОЕКТ «СЕВЕР» ЛИБО "
+            "КАСАЕТСЯ ДЕЯТЕЛЬНОСТИ ИНОСТРАННОГО АГЕНТА МЕДИАПРОЕКТ «СЕВЕР». 18+</p>",
+            "foreign_agent_label",
+        ),
+        (
+            "<p><i>This material is distributed by Acme PR LLC on behalf of the Embassy of Ruritania. Additional "
+            "information is on file with the Department of Justice, Washington, D.C.</i></p>",
+            "foreign_agent_label",
+        ),
+        ("<div class='x'><span>China state-affiliated media</span></div>", "state_media_label"),
+        ("<template><div>Subscribe to continue reading. Already a subscriber? Sign in</div></template>", "paywall"),
+        (
+            "<div class='meter'>Вы прочитали 2 из 3 бесплатных статей. Оформите подписку, чтобы читать дальше.</div>",
+            "paywall",
+        ),
+        (
+            "<div class='box'><h3>Journalismus braucht Sie</h3><p>Jetzt spenden und unsere Arbeit sichern.</p></div>",
+            "donation_appeal",
+        ),
+        ("<div class='encart'><p>Soutenez Mediapart : faites un don.</p></div>", "donation_appeal"),
+    ],
+)
+def test_wording_and_placement_variants(body, category):
+    assert cats(detect(page(body))) == {category}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<aside><ul><li><a href='/x'>Минюст признал «Север» иностранным агентом и оштрафовал редакцию</a>"
+        "</li></ul></aside>",
+        f"<div class='card'><div class='card-header'>Читайте также</div><ul><li><div>{LABEL_2020}</div>"
+        "</li></ul></div>",
+        f"<div class='search-results'><div class='result'>{LABEL_2020}</div></div>",
+        "<article><div class='body'><p>Many outlets now ask readers to donate monthly.</p>"
+        "<p>Others sell ads.</p></div></article>",
+    ],
+)
+def test_more_places_that_do_not_count(body):
+    assert detect(page(body)) == []

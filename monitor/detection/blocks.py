@@ -10,8 +10,11 @@ Context recorded per block:
   sponsored list, a quotation, navigation, a newsletter box, search results), or ``None``;
 * ``hint`` - the nearest element (up to the enclosing ``article``/``main``) whose class, id or
   role names a banner-like thing (banner, notice, disclaimer, donate, support, paywall...);
-* ``prose`` - the block is a ``<p>`` in a run of paragraphs with no such hint: article body text;
-* ``link_only`` - all of its text is link or button text (a bare "Donate" nav item).
+* ``prose`` - the block is a ``<p>`` in a run of paragraphs with no such hint, outside the site
+  template: article body text;
+* ``link_only`` - all of its text is link or button text (a bare "Donate" nav item);
+* ``chrome`` - it sits in the site template (a footer, an aside, a header outside the article),
+  where an outlet speaks about itself rather than reports.
 
 Hidden subtrees (``hidden``, ``aria-hidden="true"``, ``display:none``, class ``hidden``) are
 skipped altogether: a paywall template nobody sees is not a paywall.
@@ -80,6 +83,7 @@ _HEADING_WORDS = frozenset({"header", "title", "heading", "head", "caption", "hd
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 _TAXONOMY = ("category-", "tag-", "cat-", "format-", "type-", "status-", "postid-", "page-template")
+_CHROME_ROLES = frozenset({"banner", "contentinfo", "complementary"})
 _BOUNDARY_TAGS = frozenset({"article", "main", "body", "html"})
 _ATTRS = ("alt", "aria-label", "title")
 MAX_BLOCKS = 20_000
@@ -98,6 +102,7 @@ class Block:
     prose: bool
     link_only: bool
     order: int
+    chrome: bool = False  # in the site template: a footer, an aside, or a header outside the article
 
 
 class _Ctx(NamedTuple):
@@ -105,6 +110,8 @@ class _Ctx(NamedTuple):
     hint: etree._Element | None
     link: bool
     p_run: bool  # this element has two or more <p> children
+    chrome: bool = False
+    in_article: bool = False
 
 
 def class_tokens(el: etree._Element) -> list[str]:
@@ -201,7 +208,9 @@ class _Walker:
             text = collapse_ws("".join(self.parts))
             if text:
                 link_only = self.link_chars == self.chars
-                self.blocks.append(Block(text, el, "text", ctx.zone, ctx.hint, prose, link_only, len(self.blocks)))
+                self.blocks.append(
+                    Block(text, el, "text", ctx.zone, ctx.hint, prose, link_only, len(self.blocks), ctx.chrome)
+                )
         self.parts.clear()
         self.chars = self.link_chars = 0
         self.after_br = False
@@ -212,18 +221,24 @@ class _Walker:
             if value and len(self.blocks) < MAX_BLOCKS:
                 text = collapse_ws(value)
                 if text:
-                    self.blocks.append(Block(text, el, name, ctx.zone, ctx.hint, False, False, len(self.blocks)))
+                    self.blocks.append(
+                        Block(text, el, name, ctx.zone, ctx.hint, False, False, len(self.blocks), ctx.chrome)
+                    )
 
     def context(self, el: etree._Element, tag: str, parent: _Ctx) -> _Ctx:
         """The element's context; elements without attributes inherit their parent's (the common case)."""
         p_run = len(el) >= 2 and sum(1 for c in el if c.tag == "p") >= 2
         link = parent.link or tag in ("a", "button")
+        role = (el.get("role") or "").lower()
+        in_article = parent.in_article or tag in ("article", "main") or role in ("main", "article")
+        chrome = parent.chrome or tag in ("footer", "aside") or role in _CHROME_ROLES
+        chrome = chrome or (tag == "header" and not parent.in_article)
         if tag in _BOUNDARY_TAGS:  # page-wide classes ("main--with-contextual-nav") say nothing of blocks
-            return _Ctx(parent.zone, None, link, p_run)
+            return _Ctx(parent.zone, None, link, p_run, chrome, in_article)
         tokens = class_tokens(el) if el.attrib else []
-        hint = el if (tokens or el.get("role")) and _is_hint(tokens, el) else parent.hint
+        hint = el if (tokens or role) and _is_hint(tokens, el) else parent.hint
         zone = parent.zone or zone_of(el, tag, tokens) or _heading_zone(el)
-        return _Ctx(zone, hint, link, p_run)
+        return _Ctx(zone, hint, link, p_run, chrome, in_article)
 
     def walk(self, el: etree._Element, parent: _Ctx, parent_p_run: bool, depth: int) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
@@ -233,7 +248,8 @@ class _Walker:
         block = tag in BLOCK_TAGS or "-" in tag
         if block:
             self.flush()
-            self.owners.append((el, ctx, tag == "p" and parent_p_run and ctx.hint is None))
+            prose = tag == "p" and parent_p_run and ctx.hint is None and not ctx.chrome
+            self.owners.append((el, ctx, prose))
         if el.attrib:
             self.attrs(el, ctx)
         if el.text:

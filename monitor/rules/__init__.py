@@ -21,7 +21,8 @@ A pack (``monitor/rules/*.yaml``, or a user file named in ``config.yaml``) looks
         max_chars: 1500                    # longer blocks are article text, not banners
         min_span: 60                       # a shorter match is a fragment, not the label
         require: {any: ['\\bмы\\b'], or_banner: true, scope: all}  # the block must also hold one
-                                           # of these, unless it sits in a banner-like element;
+                                           # of these, unless it sits in a banner-like element or
+                                           # in the site template (footer, aside, page header);
                                            # scope: prose applies this to article paragraphs only
         examples: {match: [...], no_match: [...]}   # text, or HTML when it starts with "<"
 
