@@ -5,8 +5,10 @@ for it: ``await maybe_deferred_to_future(parser)`` consumes the Deferred's resul
 requests to a host whose robots.txt was still loading get ``None`` and are let through (the relay that
 kept the result for every waiter was dropped in scrapy/scrapy#6802). ``RobotsTxtForAllMiddleware``
 restores the relay. A monitor fetches several pages per outlet at once, so this is the common case.
-It also keeps parsed robots.txt files for ``ROBOTSTXT_CACHE_TTL`` seconds across crawls: the daemon
-crawls every few minutes, and one robots.txt request per host per hour is polite enough.
+It also keeps parsed robots.txt files for ``ROBOTSTXT_CACHE_TTL`` seconds across crawls (the daemon
+crawls every few minutes, and one robots.txt request per host per hour is polite enough), and honours
+``Crawl-delay`` (capped at ``ROBOTSTXT_MAX_CRAWL_DELAY``) as the minimum gap between requests to that
+host; ``CrawlDelayAutoThrottle`` keeps AutoThrottle from lowering it again.
 
 Scrapy's ``RetryMiddleware`` re-queues a failed request at once; a site that answers 503 under load or
 429 to a monitor gets hit again immediately. This subclass waits first: ``Retry-After`` when the server
@@ -25,11 +27,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.extensions.throttle import AutoThrottle
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 if TYPE_CHECKING:
+    from scrapy.core.downloader import Slot
+    from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
     from scrapy.robotstxt import RobotParser
     from scrapy.settings import BaseSettings
@@ -118,3 +123,37 @@ class RobotsTxtForAllMiddleware(RobotsTxtMiddleware):
 
         pending.addCallback(forward)
         return await maybe_deferred_to_future(relay)
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        super().process_request_2(rp, request)  # raises IgnoreRequest when disallowed
+        if rp is not None:
+            self._honour_crawl_delay(rp, request)
+
+    def _honour_crawl_delay(self, rp: RobotParser, request: Request) -> None:
+        agent = self._robotstxt_useragent or self._default_useragent
+        asked = rp.crawl_delay(agent)
+        if not asked:
+            return
+        delay = min(float(asked), self.crawler.settings.getfloat("ROBOTSTXT_MAX_CRAWL_DELAY", 30.0))
+        downloader = self.crawler.engine.downloader
+        key, slot = downloader._get_slot(request)  # the slot this request will be queued in
+        slot.delay, slot.jitter = max(slot.delay, delay), 0.0  # no jitter: it would dip below the gap
+        crawl_delays(self.crawler)[key] = delay
+
+
+def crawl_delays(crawler: Crawler) -> dict[str, float]:
+    """Download slot key -> Crawl-delay asked by that host's robots.txt, for this crawl."""
+    delays: dict[str, float] | None = getattr(crawler, "_press_monitor_crawl_delays", None)
+    if delays is None:
+        delays = {}
+        crawler._press_monitor_crawl_delays = delays  # type: ignore[attr-defined]
+    return delays
+
+
+class CrawlDelayAutoThrottle(AutoThrottle):
+    """AutoThrottle that never lowers a slot's delay below its host's robots.txt ``Crawl-delay``."""
+
+    def _adjust_delay(self, slot: Slot, latency: float, response: Response) -> None:
+        super()._adjust_delay(slot, latency, response)
+        floor = crawl_delays(self.crawler).get(response.meta.get("download_slot", ""), 0.0)
+        slot.delay = max(slot.delay, floor)

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import scrapy
+from scrapy.utils.httpobj import urlparse_cached
 
 from spiders.feeds import parse_feed
 from spiders.items import PageItem, PageRequest
@@ -56,7 +57,7 @@ class OutletSpider(scrapy.Spider):
     ) -> scrapy.Request:
         # dont_filter: duplicates are removed before the crawl; the dupe filter would otherwise drop a
         # redirect back to a URL already seen, and a dropped request yields no result at all.
-        return scrapy.Request(
+        request = scrapy.Request(
             url,
             headers=headers,
             callback=self.parse,
@@ -64,6 +65,10 @@ class OutletSpider(scrapy.Spider):
             dont_filter=True,
             cb_kwargs={"url": url, "kind": kind, "follow_limit": follow_limit, "source": source},
         )
+        # Throttle per host:port, the unit robots.txt (and so Crawl-delay) applies to; Scrapy's default
+        # slot is the bare host name.
+        request.meta["download_slot"] = urlparse_cached(request).netloc
+        return request
 
     def parse(
         self, response: Response, url: str, kind: str, follow_limit: int, source: str | None

@@ -19,6 +19,7 @@ USER_AGENT = USER_AGENT
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_USER_AGENT = "press-monitor"
 ROBOTSTXT_CACHE_TTL = 3600  # seconds a parsed robots.txt is reused by later crawls in this process
+ROBOTSTXT_MAX_CRAWL_DELAY = 30  # honour Crawl-delay up to this many seconds between requests
 
 # A monitor must see what an anonymous first-time reader sees: no sessions, no meta-refresh hops
 # (a refresh to a "please disable your ad blocker" page is itself evidence to keep).
@@ -45,7 +46,11 @@ DOWNLOAD_WARNSIZE = 2_500_000
 # The whole-crawl bound: spiders.extensions.CrawlDeadline, not CLOSESPIDER_TIMEOUT, which waits for
 # every request already queued in the downloader (see that module).
 CRAWL_DEADLINE = 600
-EXTENSIONS = {"spiders.extensions.CrawlDeadline": 0}
+EXTENSIONS = {
+    "spiders.extensions.CrawlDeadline": 0,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "spiders.middlewares.CrawlDelayAutoThrottle": 0,  # AutoThrottle that keeps robots.txt Crawl-delay
+}
 REDIRECT_MAX_TIMES = 5  # the redirect middleware itself refuses non-http(s) targets
 
 # Only the web: a watchlist entry or feed link must never make the monitor read local files (file:),

@@ -38,7 +38,8 @@ Faults and behaviours:
     /mutable/{key}              GET: the body last PUT/POSTed there (with its Content-Type), 404 before
     /echo-headers               the request headers as JSON (names lower-cased)
     /set-cookie                 sets a cookie ``session=1``
-    /robots.txt                 ``User-agent: *`` / ``Disallow: /private/``
+    /robots.txt                 ``User-agent: *`` / ``Disallow: /private/`` (on the second port also
+                                ``Crawl-delay: 0.3``)
     /private/...                a page robots.txt forbids
     /articles/{n}.html          a small article page (the feeds and sitemaps link to these)
     /feed.xml                   RSS 2.0, five items, pubDates out of document order: newest are 3, 5, 1
@@ -58,9 +59,9 @@ from pathlib import Path
 from urllib.parse import quote
 from urllib.request import Request, urlopen
 
-from mockserver_routes import LAST_MODIFIED, ROBOTS_TXT, RUSSIAN_TEXT, serve
+from mockserver_routes import ALT_ROBOTS_EXTRA, LAST_MODIFIED, ROBOTS_TXT, RUSSIAN_TEXT, serve
 
-__all__ = ["LAST_MODIFIED", "ROBOTS_TXT", "RUSSIAN_TEXT", "MockServer", "main"]
+__all__ = ["ALT_ROBOTS_EXTRA", "LAST_MODIFIED", "ROBOTS_TXT", "RUSSIAN_TEXT", "MockServer", "main"]
 
 
 class MockServer:

@@ -21,6 +21,7 @@ RUSSIAN_TEXT = (
 )
 LAST_MODIFIED = "Mon, 02 Mar 2026 10:00:00 GMT"
 ROBOTS_TXT = "User-agent: *\nDisallow: /private/\n"
+ALT_ROBOTS_EXTRA = "Crawl-delay: 0.3\n"  # the second port asks crawlers to space their requests
 
 _FEED_DATES = {  # article number -> pubDate; document order is 1..5, newest first is 3, 5, 1, 4, 2
     1: "Tue, 03 Mar 2026 09:00:00 +0000",
@@ -100,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
             ("/mutable/", self._mutable),
             ("/echo-headers", self._echo_headers),
             ("/set-cookie", self._set_cookie),
-            ("/robots.txt", lambda _: self._send(200, ROBOTS_TXT.encode(), "text/plain")),
+            ("/robots.txt", lambda _: self._send(200, self._robots(), "text/plain")),
             ("/private/", lambda _: self._send(200, _page("private", "robots.txt forbids this"))),
             ("/articles/", self._article),
             ("/feed.xml", lambda _: self._send(200, self._rss(), "application/rss+xml")),
@@ -217,6 +218,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._send(200, _page("recovered", f"attempt {count}"))
 
+    def _robots(self) -> bytes:
+        return (ROBOTS_TXT + getattr(self.server, "robots_extra", "")).encode()
+
     def _mutable(self, key: str) -> None:
         with self.state.lock:
             stored = self.state.mutable.get(key)
@@ -314,6 +318,7 @@ def _page(title: str, text: str) -> bytes:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # hanging routes must not keep the process alive on shutdown
+    robots_extra = ""  # lines added to robots.txt on this port
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that time out or cap the size hang up mid-answer on purpose: not worth a traceback.
@@ -325,6 +330,7 @@ def serve(static: dict[str, Path]) -> None:
     """Bind two ports on 127.0.0.1 (port 0 each), print both base URLs, serve until killed."""
     Handler.state = _State(static)
     main, alt = _Server(("127.0.0.1", 0), Handler), _Server(("127.0.0.1", 0), Handler)
+    alt.robots_extra = ALT_ROBOTS_EXTRA
     for server in (main, alt):
         host, port = server.server_address[:2]
         print(f"http://{host}:{port}", flush=True)

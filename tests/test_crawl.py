@@ -85,6 +85,11 @@ def _plan(ms: Any) -> dict[str, Any]:
             "settings": {**FAST, "concurrency_per_domain": 1, "timeout": 5},
             "requests": [{"url": ms.url(f"/delay/0.4?n={n}")} for n in range(3)],
         },
+        "crawl-delay": {
+            # The second port's robots.txt says Crawl-delay: 0.3 (its robots.txt is cached by now).
+            "settings": {**FAST, "timeout": 5},
+            "requests": [{"url": ms.url(f"/articles/cd{n}.html", alt=True)} for n in range(3)],
+        },
         "together": {
             "together": [
                 {"settings": {**FAST, "timeout": 5}, "requests": [{"url": ms.url(p)} for p in paths]}
@@ -306,9 +311,14 @@ def test_per_domain_concurrency_holds_without_a_delay(crawled):
     assert crawled["polite"]["elapsed"] >= 1.2
 
 
+def test_robots_crawl_delay_spaces_requests_to_that_host(crawled, mockserver):
+    assert [r["status"] for r in crawled["crawl-delay"]["results"]] == [200, 200, 200]
+    assert crawled["crawl-delay"]["elapsed"] >= 0.6  # two gaps of 0.3 s, though no delay was configured
+
+
 def test_several_crawls_share_one_reactor(crawled):
-    # Six fetch() calls in one process, two of them at the same time: the reactor survived each crawl.
-    names = ["main", "retry", "polite", "together-0", "together-1", "deadline"]
+    # Seven fetch() calls in one process, two of them at the same time: the reactor survived each crawl.
+    names = ["main", "retry", "polite", "crawl-delay", "together-0", "together-1", "deadline"]
     assert [k for k in crawled if k != "robots_fetches_alt"] == names
     assert all(crawled[k]["results"] for k in names)
 

@@ -203,6 +203,26 @@ def test_retry_after_seconds():
     assert retry_after_seconds(None, now) is None
 
 
+def test_autothrottle_never_goes_below_crawl_delay():
+    from scrapy.core.downloader import Slot
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from spiders.middlewares import CrawlDelayAutoThrottle, crawl_delays
+
+    crawler = get_crawler(settings_dict={"AUTOTHROTTLE_ENABLED": True})
+    throttle = CrawlDelayAutoThrottle(crawler)
+    throttle.mindelay, throttle.maxdelay = 0.0, 60.0
+    crawl_delays(crawler)["outlet.example"] = 0.3
+    slot = Slot(1, 1.0, 0.0)
+    fast = Response(
+        "https://outlet.example/", request=Request("https://outlet.example/", meta={"download_slot": "outlet.example"})
+    )
+    for _ in range(6):  # fast answers make AutoThrottle lower the delay towards mindelay
+        throttle._adjust_delay(slot, 0.0, fast)
+    assert slot.delay == 0.3
+
+
 # --- settings -------------------------------------------------------------------------------------
 
 
