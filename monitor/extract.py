@@ -148,6 +148,13 @@ def content_fingerprint(html: str) -> str:
     markup and class names (build hashes), every digit run (timestamps, relative times, view and
     follower counters, nonces, cache-busting tokens and meter counts), and ad slots (no text).
     """
+    try:
+        return _fingerprint(html)
+    except Exception:  # hostile markup: fall back to the raw text rather than fail the check
+        return hashlib.sha256(_DIGITS.sub("0", html).encode("utf-8", "replace")).hexdigest()
+
+
+def _fingerprint(html: str) -> str:
     root = parse_html(html)
     if root is None:
         return hashlib.sha256(b"").hexdigest()

@@ -156,6 +156,13 @@ class Rule:
     compiled_require: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
 
 
+class UnknownRuleError(RulePackError, KeyError):
+    """No rule has the requested id (a ``KeyError`` for lookups, a ``MonitorError`` for the CLI)."""
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
 @dataclass(frozen=True)
 class SelectorRule:
     """An outlet-specific rule from ``config.yaml``: the text of the element at ``selector`` is a finding."""
@@ -174,11 +181,11 @@ class RuleSet:
         self._by_id = {rule.id: rule for rule in self.rules}
 
     def get(self, rule_id: str) -> Rule:
-        """The rule with this id; ``KeyError`` naming it when there is none."""
+        """The rule with this id; :class:`UnknownRuleError` (a ``KeyError``) naming it when there is none."""
         try:
             return self._by_id[rule_id]
         except KeyError:
-            raise KeyError(f"unknown rule id {rule_id!r}") from None
+            raise UnknownRuleError(f"unknown rule id {rule_id!r}") from None
 
     def enabled(self) -> list[Rule]:
         return [rule for rule in self.rules if rule.enabled]
