@@ -191,11 +191,17 @@ def _missing(request: FetchRequest, reason: str) -> FetchResult:
     )
 
 
-async def fetch(requests: Sequence[FetchRequest], settings: FetchSettings) -> list[FetchResult]:
+async def fetch(
+    requests: Sequence[FetchRequest],
+    settings: FetchSettings,
+    validators: Callable[[str], tuple[str | None, str | None]] | None = None,
+) -> list[FetchResult]:
     """Fetch all ``requests`` in one Scrapy crawl; one FetchResult per fetched URL.
 
     Requested URLs come first, in request order (each exactly once, whatever happened), then the
     articles followed from feeds and sitemaps (``source`` set). Callable repeatedly on one reactor.
+    ``validators(url) -> (etag, last_modified)``, if given, makes followed articles conditional GETs
+    too (requested pages carry theirs in the FetchRequest).
     """
     pages = _unique(requests)
     if not pages:
@@ -214,7 +220,7 @@ async def fetch(requests: Sequence[FetchRequest], settings: FetchSettings) -> li
 
     crawler.signals.connect(collect, signal=signals.item_scraped)
     started = time.monotonic()
-    await runner.crawl(crawler, requests=pages)
+    await runner.crawl(crawler, requests=pages, validators=validators)
     reason = (crawler.stats.get_value("finish_reason") if crawler.stats else None) or "unknown"
     results = _assemble(pages, items, reason)
     log.info(

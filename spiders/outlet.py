@@ -8,7 +8,7 @@ article links are fetched too, each result carrying the feed URL as ``source``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import scrapy
@@ -22,6 +22,20 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
+Validators = Callable[[str], tuple[str | None, str | None]]
+"""URL -> (ETag, Last-Modified) stored for it, (None, None) when unknown (e.g. ``Store.validators``)."""
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since for what the last snapshot of a URL carried."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
 # Items of a sitemap index are sitemaps, not articles: follow only the newest few of them.
 SITEMAP_INDEX_FOLLOW = 1
 
@@ -31,17 +45,19 @@ class OutletSpider(scrapy.Spider):
 
     name = "outlet"
 
-    def __init__(self, requests: Sequence[PageRequest] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        requests: Sequence[PageRequest] = (),
+        validators: Validators | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.page_requests = list(requests)
+        self.validators = validators
 
     async def start(self) -> AsyncIterator[scrapy.Request | PageItem]:
         for page in self.page_requests:
-            headers = {}
-            if page.etag:
-                headers["If-None-Match"] = page.etag
-            if page.last_modified:
-                headers["If-Modified-Since"] = page.last_modified
+            headers = conditional_headers(page.etag, page.last_modified)
             try:
                 yield self._request(page.url, page.kind, page.follow_limit, source=None, headers=headers)
             except ValueError as exc:  # not a URL at all: one bad entry must not stop the others
@@ -87,7 +103,10 @@ class OutletSpider(scrapy.Spider):
         # A listed article that is also watched as a page is fetched once, as that page.
         fresh = [link for link in listed.links if link not in requested]
         for link in fresh[:follow_limit]:
-            yield self._request(link, "page", 0, source=root)
+            # Articles seen before are asked for conditionally too: a feed is polled far more often
+            # than its articles change.
+            headers = conditional_headers(*self.validators(link)) if self.validators else None
+            yield self._request(link, "page", 0, source=root, headers=headers)
 
     def failed(self, failure: Failure) -> Iterator[PageItem]:
         """Errback: the request got no usable response; record why."""

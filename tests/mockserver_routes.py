@@ -106,6 +106,7 @@ class Handler(BaseHTTPRequestHandler):
             ("/articles/", self._article),
             ("/feed.xml", lambda _: self._send(200, self._rss(), "application/rss+xml")),
             ("/atom.xml", lambda _: self._send(200, self._atom(), "application/atom+xml")),
+            ("/feed-etag.xml", lambda _: self._send(200, self._rss_etag(), "application/rss+xml")),
             ("/sitemap.xml", lambda _: self._send(200, self._sitemap(), "application/xml")),
             ("/sitemap-index.xml", lambda _: self._send(200, self._sitemap_index(), "application/xml")),
             ("/__hits__", self._hits),
@@ -274,6 +275,11 @@ class Handler(BaseHTTPRequestHandler):
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Mock</title>'
             f"<link>{base}/</link>{items}</channel></rss>"
         ).encode()
+
+    def _rss_etag(self) -> bytes:
+        base = self._base()
+        items = "".join(f"<item><link>{base}/etag/f{n}</link></item>" for n in (1, 2))
+        return f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
 
     def _atom(self) -> bytes:
         base = self._base()

@@ -90,6 +90,11 @@ def _plan(ms: Any) -> dict[str, Any]:
             "settings": {**FAST, "timeout": 5},
             "requests": [{"url": ms.url(f"/articles/cd{n}.html", alt=True)} for n in range(3)],
         },
+        "followed-conditional": {
+            "settings": {**FAST, "timeout": 5},
+            "requests": [{"url": ms.url("/feed-etag.xml"), "kind": "feed", "follow_limit": 5}],
+            "validators": {ms.url("/etag/f1"): ['"f1"', None], ms.url("/etag/f2"): ['"stale"', None]},
+        },
         "together": {
             "together": [
                 {"settings": {**FAST, "timeout": 5}, "requests": [{"url": ms.url(p)} for p in paths]}
@@ -110,7 +115,12 @@ def _script(plan: dict[str, Any]) -> dict[str, Any]:
 
     async def one(batch: dict[str, Any]) -> dict[str, Any]:
         started = time.monotonic()
-        results = await fetch([FetchRequest(**r) for r in batch["requests"]], FetchSettings(**batch["settings"]))
+        known = batch.get("validators", {})
+        results = await fetch(
+            [FetchRequest(**r) for r in batch["requests"]],
+            FetchSettings(**batch["settings"]),
+            validators=lambda url: tuple(known.get(url, (None, None))),
+        )
         return {
             "elapsed": time.monotonic() - started,
             "results": [
@@ -311,14 +321,21 @@ def test_per_domain_concurrency_holds_without_a_delay(crawled):
     assert crawled["polite"]["elapsed"] >= 1.2
 
 
+def test_followed_articles_are_fetched_conditionally(crawled, mockserver):
+    followed = {r["url"].removeprefix(mockserver.base): r for r in crawled["followed-conditional"]["results"][1:]}
+    assert followed["/etag/f1"]["not_modified"] is True  # stored ETag still current: a 304
+    assert followed["/etag/f2"]["status"] == 200  # stored ETag stale: the full article
+    assert {r["source"] for r in followed.values()} == {mockserver.url("/feed-etag.xml")}
+
+
 def test_robots_crawl_delay_spaces_requests_to_that_host(crawled, mockserver):
     assert [r["status"] for r in crawled["crawl-delay"]["results"]] == [200, 200, 200]
     assert crawled["crawl-delay"]["elapsed"] >= 0.6  # two gaps of 0.3 s, though no delay was configured
 
 
 def test_several_crawls_share_one_reactor(crawled):
-    # Seven fetch() calls in one process, two of them at the same time: the reactor survived each crawl.
-    names = ["main", "retry", "polite", "crawl-delay", "together-0", "together-1", "deadline"]
+    # Eight fetch() calls in one process, two of them at the same time: the reactor survived each crawl.
+    names = ["main", "retry", "polite", "crawl-delay", "followed-conditional", "together-0", "together-1", "deadline"]
     assert [k for k in crawled if k != "robots_fetches_alt"] == names
     assert all(crawled[k]["results"] for k in names)
 
