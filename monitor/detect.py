@@ -5,7 +5,8 @@ match becomes a :class:`~monitor.models.Finding` only when it speaks for the pag
 
 * not inside an excluded zone (comments, related/teaser/sponsored lists, quotations, navigation,
   newsletter boxes, search results) and not in a hidden element (see ``detection.blocks``);
-* not itself quoted (``"..."``/``«...»`` around it: the text is being discussed);
+* not itself quoted (``"..."``/``«...»`` around it, or introduced by an article paragraph ending
+  in a colon: the text is being discussed);
 * not a bare link (a "Donate" menu item) and not longer than the rule's ``max_chars``;
 * respecting the rule's ``prose`` policy: ``deny`` rejects paragraphs of article body text,
   ``standalone`` accepts them only when the match is (nearly) the whole paragraph and otherwise
@@ -167,7 +168,7 @@ def _placed(rule: Rule, block: Block, start: int, end: int, size: int) -> bool:
 
 def judge(rule: Rule, block: Block, norm: str) -> Finding | None:
     """The finding ``rule`` makes of ``block`` (``norm`` is its normalised text), or None."""
-    if block.zone is not None or len(norm) > rule.max_chars:
+    if block.zone is not None or block.quoted or len(norm) > rule.max_chars:
         return None
     if block.link_only and len(norm.split()) <= BARE_LINK_WORDS:
         return None

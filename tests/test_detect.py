@@ -205,6 +205,12 @@ def test_findings_are_deterministic():
             "donation_appeal",
         ),
         ("<div class='encart'><p>Soutenez Mediapart : faites un don.</p></div>", "donation_appeal"),
+        (
+            "<footer><p>В 2021 году Минюст признал «Север» иноагентом.</p><p>© Север</p></footer>",
+            "foreign_agent_statement",
+        ),
+        ("<div class='gate'>You have 2 free articles left. Become a subscriber to keep reading.</div>", "paywall"),
+        ("<div class='crypto'><h4>Support us on Boosty</h4><p>Or donate in bitcoin</p></div>", "donation_appeal"),
     ],
 )
 def test_wording_and_placement_variants(body, category):
@@ -219,6 +225,8 @@ def test_wording_and_placement_variants(body, category):
         f"<div class='card'><div class='card-header'>Читайте также</div><ul><li><div>{LABEL_2020}</div>"
         "</li></ul></div>",
         f"<div class='search-results'><div class='result'>{LABEL_2020}</div></div>",
+        f"<article><div><p>Закон.</p><p>Текст плашки такой:</p><div class='ex'>{LABEL_2020}</div>"
+        "<p>Всё.</p></div></article>",
         "<article><div class='body'><p>Many outlets now ask readers to donate monthly.</p>"
         "<p>Others sell ads.</p></div></article>",
     ],

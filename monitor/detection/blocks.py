@@ -13,6 +13,7 @@ Context recorded per block:
 * ``prose`` - the block is a ``<p>`` in a run of paragraphs with no such hint, outside the site
   template: article body text;
 * ``link_only`` - all of its text is link or button text (a bare "Donate" nav item);
+* ``quoted`` - the article paragraph just before it ends with a colon ("the label reads:");
 * ``chrome`` - it sits in the site template (a footer, an aside, a header outside the article),
   where an outlet speaks about itself rather than reports.
 
@@ -42,7 +43,7 @@ SKIP_TAGS = frozenset(
 _ZONE_TAGS = {"blockquote": "quotation", "q": "quotation", "nav": "navigation", "cite": "quotation"}
 _ZONE_ROLES = {"navigation": "navigation", "search": "search", "menu": "navigation", "menubar": "navigation"}
 _ZONE_WORDS = {
-    "comment": "comments", "comments": "comments", "comm": "comments", "reply": "comments",
+    "comment": "comments", "comments": "comments", "comm": "comments", "reply": "comments", "discussion": "comments",
     "replies": "comments", "disqus": "comments", "related": "related", "teaser": "related",
     "teasers": "related", "recommend": "related", "recommended": "related", "recommendations": "related",
     "recirculation": "related", "outbrain": "related", "taboola": "related", "sponsored": "related",
@@ -103,6 +104,7 @@ class Block:
     link_only: bool
     order: int
     chrome: bool = False  # in the site template: a footer, an aside, or a header outside the article
+    quoted: bool = False  # article prose right before it ends with a colon: it is being shown, not used
 
 
 class _Ctx(NamedTuple):
@@ -185,6 +187,7 @@ class _Walker:
         self.chars = 0
         self.link_chars = 0
         self.after_br = False
+        self.last_text: Block | None = None
 
     def add(self, text: str, link: bool) -> None:
         stripped = len(text.strip())
@@ -208,9 +211,12 @@ class _Walker:
             text = collapse_ws("".join(self.parts))
             if text:
                 link_only = self.link_chars == self.chars
-                self.blocks.append(
-                    Block(text, el, "text", ctx.zone, ctx.hint, prose, link_only, len(self.blocks), ctx.chrome)
+                last = self.last_text
+                quoted = last is not None and last.prose and last.text.endswith((":", "："))
+                self.last_text = Block(
+                    text, el, "text", ctx.zone, ctx.hint, prose, link_only, len(self.blocks), ctx.chrome, quoted
                 )
+                self.blocks.append(self.last_text)
         self.parts.clear()
         self.chars = self.link_chars = 0
         self.after_br = False
