@@ -23,12 +23,20 @@ skipped altogether: a paywall template nobody sees is not a paywall.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from lxml import etree
 
+from monitor.detection.context import (
+    BOUNDARY_TAGS,
+    CHROME_ROLES,
+    class_tokens,
+    heading_zone,
+    is_hidden,
+    is_hint,
+    zone_of,
+)
 from monitor.detection.normalize import collapse_ws
 
 BLOCK_TAGS = frozenset(
@@ -40,52 +48,6 @@ SKIP_TAGS = frozenset(
     "script style head title meta link svg math object embed canvas video audio source track "
     "map area select option input textarea param base".split()
 )
-_ZONE_TAGS = {"blockquote": "quotation", "q": "quotation", "nav": "navigation", "cite": "quotation"}
-_ZONE_ROLES = {"navigation": "navigation", "search": "search", "menu": "navigation", "menubar": "navigation"}
-_ZONE_WORDS = {
-    "comment": "comments", "comments": "comments", "comm": "comments", "reply": "comments", "discussion": "comments",
-    "replies": "comments", "disqus": "comments", "related": "related", "teaser": "related",
-    "teasers": "related", "recommend": "related", "recommended": "related", "recommendations": "related",
-    "recirculation": "related", "outbrain": "related", "taboola": "related", "sponsored": "related",
-    "sponsor": "related", "partner": "related", "partners": "related", "readmore": "related",
-    "nav": "navigation", "navbar": "navigation", "menu": "navigation", "breadcrumb": "navigation",
-    "breadcrumbs": "navigation", "search": "search", "serp": "search", "snippet": "search",
-    "newsletter": "newsletter", "signup": "newsletter", "quote": "quotation", "pullquote": "quotation",
-}  # fmt: skip
-_HINT_PREFIXES = (
-    "banner", "notice", "disclaim", "plashka", "inoagent", "foreignagent", "warning", "donat",
-    "paywall", "premium", "subscri", "regwall", "appeal", "contribut", "spende", "tamogat", "mecenat",
-    "disclosure", "fundrais", "kulfoldi", "undesirable", "extremist", "infobox", "callout",
-)  # fmt: skip
-_HINT_WORDS = frozenset(
-    "fa agent alert status label note notes gate pw cta help epic meter paid state membership "
-    "members member friends donate give spenden support supporter supporters supportus".split()
-)
-_HIDDEN_CLASSES = frozenset({"hidden", "d-none", "is-hidden", "hide", "invisible"})
-# A container titled like this holds other content's teasers, or readers' comments.
-_ZONE_HEADINGS = (
-    ("related", re.compile(
-        r"(?:read (?:more|also|next)|related(?: \w+)?|more (?:from|on|stories|news)\b.*|recommended(?: for you)?|"
-        r"you (?:may|might) also like|most (?:read|popular)|popular|sponsored(?: content)?|partner content|"
-        r"(?:from|by) our partners|promoted|also read|читайте (?:также|еще|ещё)|(?:также |еще )?по теме|"
-        r"популярное|рекомендуем|(?:от|от наших) партнеров|партнерские материалы|новости партнеров|"
-        r"читайте також|також читайте|від (?:наших )?партнерів|популярне|lesen sie auch|mehr zum thema|"
-        r"auch interessant|(?:à )?lire aussi|sur le même sujet|leer más|te puede interesar|leggi anche|"
-        r"czytaj (?:także|też)|ayrıca (?:okuyun|bakınız))\W*"
-    )),
-    ("comments", re.compile(
-        r"(?:\d+ )?(?:comments?|reader comments|discussion|комментари\w*|мнения читателей|отзывы|коментар\w*|"
-        r"kommentare|commentaires|comentarios|commenti|komentarze|yorumlar)(?: \(?\d+\)?)?\W*"
-    )),
-    ("search", re.compile(r"(?:search results|результаты поиска|suchergebnisse|résultats de recherche)\W*")),
-)  # fmt: skip
-_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "caption", "legend", "header"})
-_HEADING_WORDS = frozenset({"header", "title", "heading", "head", "caption", "hd"})
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_TOKEN_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
-_TAXONOMY = ("category-", "tag-", "cat-", "format-", "type-", "status-", "postid-", "page-template")
-_CHROME_ROLES = frozenset({"banner", "contentinfo", "complementary"})
-_BOUNDARY_TAGS = frozenset({"article", "main", "body", "html"})
 _ATTRS = ("alt", "aria-label", "title")
 MAX_BLOCKS = 20_000
 MAX_DEPTH = 200
@@ -114,69 +76,6 @@ class _Ctx(NamedTuple):
     p_run: bool  # this element has two or more <p> children
     chrome: bool = False
     in_article: bool = False
-
-
-def class_tokens(el: etree._Element) -> list[str]:
-    """Lower-case words of an element's class and id (split on spaces, ``-``, ``_`` and camelCase).
-
-    CMS taxonomy classes (WordPress ``category-newsletter``, ``tag-donations``) describe the post,
-    not the element, and are left out.
-    """
-    cls, ident = el.get("class"), el.get("id")
-    if not cls and not ident:
-        return []
-    names = (cls or "").split()
-    raw = " ".join(n for n in names if not n.lower().startswith(_TAXONOMY)) + " " + (el.get("id") or "")
-    return [t.lower() for t in _TOKEN_SPLIT.split(raw) if t]
-
-
-def is_hidden(el: etree._Element) -> bool:
-    """Whether the element itself is hidden from a first-time visitor."""
-    if el.get("hidden") is not None or (el.get("aria-hidden") or "").strip().lower() == "true":
-        return True
-    style = el.get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return True
-    cls = el.get("class")
-    return bool(cls) and not _HIDDEN_CLASSES.isdisjoint(cls.lower().split())
-
-
-def zone_of(el: etree._Element, tag: str, tokens: list[str]) -> str | None:
-    if tag in _ZONE_TAGS:
-        return _ZONE_TAGS[tag]
-    if "comment" in tag:  # custom elements such as <ytd-comments>
-        return "comments"
-    role = el.get("role")
-    if role and role.lower() in _ZONE_ROLES:
-        return _ZONE_ROLES[role.lower()]
-    for token in tokens:
-        zone = _ZONE_WORDS.get(token)
-        if zone:
-            return zone
-    return None
-
-
-def _heading_zone(el: etree._Element) -> str | None:
-    """A zone named by the container's own heading ("Читайте также", "Comments", "From our partners")."""
-    if len(el) < 2:
-        return None
-    first = next((c for c in el if isinstance(c.tag, str)), None)
-    if first is None:
-        return None
-    tag = first.tag.lower()
-    if tag not in _HEADING_TAGS and (first.get("class") is None or _HEADING_WORDS.isdisjoint(class_tokens(first))):
-        return None
-    text = collapse_ws("".join(first.itertext()))[:80].lower()
-    for zone, pattern in _ZONE_HEADINGS:
-        if pattern.fullmatch(text):
-            return zone
-    return None
-
-
-def _is_hint(tokens: list[str], el: etree._Element) -> bool:
-    if (el.get("role") or "").lower() in ("banner", "note", "alert", "status", "dialog", "alertdialog"):
-        return True
-    return any(t in _HINT_WORDS or t.startswith(_HINT_PREFIXES) for t in tokens)
 
 
 class _Walker:
@@ -237,13 +136,13 @@ class _Walker:
         link = parent.link or tag in ("a", "button")
         role = (el.get("role") or "").lower()
         in_article = parent.in_article or tag in ("article", "main") or role in ("main", "article")
-        chrome = parent.chrome or tag in ("footer", "aside") or role in _CHROME_ROLES
+        chrome = parent.chrome or tag in ("footer", "aside") or role in CHROME_ROLES
         chrome = chrome or (tag == "header" and not parent.in_article)
-        if tag in _BOUNDARY_TAGS:  # page-wide classes ("main--with-contextual-nav") say nothing of blocks
+        if tag in BOUNDARY_TAGS:  # page-wide classes ("main--with-contextual-nav") say nothing of blocks
             return _Ctx(parent.zone, None, link, p_run, chrome, in_article)
         tokens = class_tokens(el) if el.attrib else []
-        hint = el if (tokens or role) and _is_hint(tokens, el) else parent.hint
-        zone = parent.zone or zone_of(el, tag, tokens) or _heading_zone(el)
+        hint = el if (tokens or role) and is_hint(tokens, el) else parent.hint
+        zone = parent.zone or zone_of(el, tag, tokens) or heading_zone(el)
         return _Ctx(zone, hint, link, p_run, chrome, in_article)
 
     def walk(self, el: etree._Element, parent: _Ctx, parent_p_run: bool, depth: int) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 from lxml import etree
 from lxml.cssselect import CSSSelector, SelectorError
 
-from monitor.detection.blocks import class_tokens, element_text, is_hidden, zone_of
+from monitor.detection.blocks import element_text
+from monitor.detection.context import class_tokens, is_hidden, zone_of
 
 log = logging.getLogger(__name__)
 MAX_JSONLD_NODES = 5_000

@@ -35,94 +35,15 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from monitor.detection.normalize import normalize
 from monitor.errors import ConfigError, RulePackError
-from monitor.models import CATEGORIES
 from monitor.resources import rules_dir
+from monitor.rules.schema import PackModel, Require, RuleModel
 from monitor.yamlmarks import format_loc, load_with_marks, mark_for
-
-# Nested unbounded quantifiers such as (a+)+ or (.*)* backtrack catastrophically on hostile pages.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*]")
-
-
-class _Examples(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    match: list[str] = Field(default_factory=list)
-    no_match: list[str] = Field(default_factory=list)
-
-
-class _Require(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    any: list[str] = Field(default_factory=list)
-    or_banner: bool = False
-    scope: Literal["all", "prose"] = "all"
-
-    @field_validator("any")
-    @classmethod
-    def _valid_regexes(cls, values: list[str]) -> list[str]:
-        for value in values:
-            _check_regex(value)
-        return values
-
-
-class _Policy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    prose: Literal["allow", "standalone", "deny"] | None = None
-    expand: Literal["container", "block"] | None = None
-    max_chars: int | None = Field(default=None, gt=0)
-    min_span: int | None = Field(default=None, ge=0)
-    require: _Require | None = None
-
-
-class _RuleModel(_Policy):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$")
-    category: str
-    lang: str = "und"
-    description: str = ""
-    enabled: bool = True
-    anchors: list[str] = Field(default_factory=list)
-    patterns: list[str] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=list)
-    selectors: list[str] = Field(default_factory=list)
-    jsonld: dict[str, Any] = Field(default_factory=dict)
-    statutory: str | None = None
-    examples: _Examples = Field(default_factory=_Examples)
-
-    @field_validator("category")
-    @classmethod
-    def _known_category(cls, value: str) -> str:
-        if value not in CATEGORIES:
-            raise ValueError(f"unknown category {value!r} (expected one of {', '.join(CATEGORIES)})")
-        return value
-
-    @field_validator("patterns", "exclude")
-    @classmethod
-    def _valid_regexes(cls, values: list[str]) -> list[str]:
-        for value in values:
-            _check_regex(value)
-        return values
-
-
-def _check_regex(value: str) -> None:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"bad regex {value!r}: {exc}") from None
-    if _NESTED_QUANTIFIER.search(value):
-        raise ValueError(f"regex {value!r} nests unbounded quantifiers (catastrophic backtracking)")
-
-
-class _PackModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    pack: str
-    description: str = ""
-    version: int = 1
-    defaults: _Policy = Field(default_factory=_Policy)
-    rules: list[_RuleModel]
 
 
 @dataclass(frozen=True)
@@ -215,12 +136,12 @@ def _problems(path: Path, exc: ValidationError, marks: dict[Any, tuple[int, int]
 _POLICY_FIELDS = ("prose", "expand", "max_chars", "min_span")
 
 
-def _build(model: _RuleModel, pack: _PackModel, path: Path) -> Rule:
+def _build(model: RuleModel, pack: PackModel, path: Path) -> Rule:
     policy: dict[str, Any] = {
         k: getattr(pack.defaults, k) for k in _POLICY_FIELDS if getattr(pack.defaults, k) is not None
     }
     policy.update({k: getattr(model, k) for k in _POLICY_FIELDS if getattr(model, k) is not None})
-    require = model.require or pack.defaults.require or _Require()
+    require = model.require or pack.defaults.require or Require()
     return Rule(
         id=model.id,
         category=model.category,
@@ -254,7 +175,7 @@ def load_pack(path: Path) -> list[Rule]:
     except ConfigError as exc:
         raise RulePackError(exc.problems) from None
     try:
-        pack = _PackModel.model_validate(data)
+        pack = PackModel.model_validate(data)
     except ValidationError as exc:
         raise RulePackError(_problems(path, exc, marks)) from None
     problems = []
