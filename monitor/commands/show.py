@@ -51,7 +51,7 @@ def print_status(app: App, *, as_json: bool) -> None:
     if as_json:
         print_json({"pages": [_as_dict(p) for p in pages], "outbox": outbox})
         return
-    rows = ((p.outlet, p.url, _when(p.last_checked), p.last_result, p.consecutive_failures) for p in pages)
+    rows = ((p.outlet, p.url, _when(p.last_checked_at), p.last_result, p.consecutive_failures) for p in pages)
     print_table("pages", ["outlet", "url", "last check (UTC)", "result", "failures in a row"], rows)
     backlog = ", ".join(f"{k}: {v}" for k, v in sorted(outbox.items())) or "empty"
     console().print(f"outbox: {backlog}")

@@ -1,0 +1,72 @@
+"""Export the evidence behind an event: the before/after WARC records, their extracted text, and a summary
+a person can read — files that stand up outside this tool (``warcio check``, any WARC replay tool)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lxml import html as lxml_html
+
+from monitor.app import App
+from monitor.errors import MonitorError
+from monitor.extract import decode_html
+from monitor.models import Event
+
+
+def export_evidence(app: App, event_id: int, out_dir: Path) -> list[Path]:
+    """Write ``evidence.warc.gz``, ``before.txt``/``after.txt``, ``event.json`` and ``SUMMARY.md`` into out_dir."""
+    event = app.store.event(event_id)
+    if event is None:
+        raise MonitorError(f"no event #{event_id}")
+    before_ref, after_ref = app.store.event_archive_refs(event_id)
+    refs = [ref for ref in (before_ref, after_ref) if ref]
+    if not refs:
+        raise MonitorError(f"event #{event_id} has no archived response behind it")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [app.archive.export(refs, out_dir)]
+    for name, ref in (("before", before_ref), ("after", after_ref)):
+        if ref:
+            headers, body = app.archive.read(ref)
+            path = out_dir / f"{name}.txt"
+            path.write_text(visible_text(decode_html(body, headers.get("content-type"))), encoding="utf-8")
+            written.append(path)
+    (out_dir / "event.json").write_text(json.dumps(event.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    (out_dir / "SUMMARY.md").write_text(summary(event, before_ref, after_ref), encoding="utf-8")
+    return [*written, out_dir / "event.json", out_dir / "SUMMARY.md"]
+
+
+def summary(event: Event, before_ref: str | None, after_ref: str | None) -> str:
+    lines = [
+        f"# Event #{event.id}: {event.title}",
+        "",
+        f"- Outlet: {event.outlet}",
+        f"- Page: {event.url}",
+        f"- Category: {event.category}; change: {event.change}",
+        f"- Recorded: {event.created_at.isoformat()}",
+        f"- Before: {before_ref or '—'} (the last snapshot that still showed the old state)",
+        f"- After: {after_ref or '—'} (the snapshot that confirmed the change)",
+        "",
+        "`evidence.warc.gz` holds the HTTP request and response records of both snapshots (WARC/1.1);",
+        "check it with `warcio check evidence.warc.gz` and replay it with any web-archive tool.",
+        "`before.txt` and `after.txt` are the visible text extracted from each response.",
+    ]
+    if event.before:
+        lines += ["", "## Wording before", "", event.before]
+    if event.after:
+        lines += ["", "## Wording after", "", event.after]
+    if event.detail:
+        lines += ["", "## Detail", "", event.detail]
+    return "\n".join(lines) + "\n"
+
+
+def visible_text(html: str) -> str:
+    """The page's visible text, one block per line (scripts, styles and templates dropped)."""
+    try:
+        root = lxml_html.document_fromstring(html.encode("utf-8", "replace"))
+    except (ValueError, lxml_html.etree.ParserError):
+        return ""
+    for hidden in root.xpath("//script|//style|//template|//noscript"):
+        hidden.drop_tree()
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
