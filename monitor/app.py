@@ -63,6 +63,7 @@ class App:
             autothrottle=f.autothrottle,
             retries=f.retries,
             crawl_timeout=f.crawl_timeout,
+            download_delay=f.delay,
         )
 
     def outlet_rules(self, outlet: Outlet) -> list[SelectorRule]:
@@ -114,5 +115,6 @@ def make_channel(config: Config, base: Path) -> Channel:
             username=smtp.username,
             password_env=smtp.password_env,
             timeout=smtp.timeout,
+            ca_file=str(base / smtp.ca_file) if smtp.ca_file else None,
         )
     )

@@ -48,7 +48,7 @@ async def check_once(app: App, outlets: Sequence[Outlet]) -> CheckSummary:
     """Check every page and feed of ``outlets`` once, record what changed, and send what is due."""
     app.store.sync_outlets([outlet_spec(o) for o in outlets])
     requests, owners = build_requests(app, outlets)
-    results = await fetch(requests, app.fetch_settings)
+    results = await fetch(requests, app.fetch_settings, validators=app.store.validators)
     summary = CheckSummary()
     kinds = {r.url: r.kind for r in requests}
     for result in results:

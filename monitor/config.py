@@ -118,6 +118,7 @@ class Fetch(_Model):
     max_bytes: int = Field(default=5_000_000, gt=0)
     concurrency_per_domain: int = Field(default=2, ge=1, le=16)
     autothrottle: bool = True
+    delay: Duration = 0.5
     retries: int = Field(default=2, ge=0, le=10)
     crawl_timeout: Duration = 600.0
 
@@ -137,6 +138,7 @@ class Smtp(_Model):
     username: str | None = None
     password_env: str | None = None
     timeout: Duration = 30.0
+    ca_file: Path | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -130,8 +130,14 @@ class Daemon:
     async def send_job(self) -> None:
         app = self.app
         report = await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)
-        if report.sent or report.retried or report.failed:
-            log.info("event=send sent=%d retried=%d failed=%d", report.sent, report.retried, report.failed)
+        if report.sent or report.retried or report.failed or report.deferred:
+            log.info(
+                "event=send sent=%d retried=%d failed=%d deferred=%d",
+                report.sent,
+                report.retried,
+                report.failed,
+                report.deferred,
+            )
 
     def reload(self) -> None:
         """SIGHUP: re-read config.yaml; an invalid one keeps the running config and says why."""

@@ -49,7 +49,7 @@ def watchlist(tmp_path: Path, outlets: str, extra: str = "") -> Path:
     """A config.yaml in ``tmp_path`` with fast, deterministic fetch settings and a local outbox."""
     text = (
         "storage: {url: 'sqlite:///state/monitor.db', archive_dir: state/warc, outbox_dir: outbox}\n"
-        "fetch: {autothrottle: false, retries: 0, timeout: 5s, obey_robots: true}\n"
+        "fetch: {autothrottle: false, retries: 0, timeout: 5s, obey_robots: true, delay: 0s}\n"
         "schedule: {interval: 1h}\n" + extra + "outlets:\n" + outlets
     )
     path = tmp_path / "config.yaml"
