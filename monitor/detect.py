@@ -22,8 +22,10 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import accumulate
 
 from lxml import etree
 
@@ -76,16 +78,13 @@ class Detector:
         blocks = extract_blocks(root)
         norms = [normalize(b.text) for b in blocks]
         page = "\n".join(norms)
+        starts = list(accumulate((len(n) + 1 for n in norms[:-1]), initial=0))
         found: list[tuple[int, Finding]] = []
         for rule in self._text_rules:
-            anchors = [a for a in rule.anchors if a in page]
-            if not anchors:
-                continue
-            for block, norm in zip(blocks, norms, strict=True):
-                if any(a in norm for a in anchors):
-                    finding = judge(rule, block, norm)
-                    if finding is not None:
-                        found.append((block.order, finding))
+            for i in sorted(_blocks_with(page, starts, rule.anchors)):
+                finding = judge(rule, blocks[i], norms[i])
+                if finding is not None:
+                    found.append((blocks[i].order, finding))
         found.extend(self._structured(root, html, outlet_rules))
         return _dedupe(found)
 
@@ -113,6 +112,20 @@ class Detector:
                 if evidence and (not selectors or any(next(selected(root, s, 1), None) for s in selectors)):
                     out.append((10**9, _finding(rule.category, evidence, rule, "script[type=ld+json]")))
         return out
+
+
+def _blocks_with(page: str, starts: list[int], anchors: Sequence[str]) -> set[int]:
+    """Indexes of the blocks (joined into ``page`` at offsets ``starts``) holding any of ``anchors``."""
+    hits: set[int] = set()
+    for anchor in anchors:
+        pos = page.find(anchor)
+        while pos != -1:
+            index = bisect_right(starts, pos) - 1
+            hits.add(index)
+            # Jump to the next block: one hit per block is enough.
+            next_start = starts[index + 1] if index + 1 < len(starts) else len(page)
+            pos = page.find(anchor, next_start)
+    return hits
 
 
 def _finding(category: str, text: str, rule: Rule, where: str, matched: str = "", score: float = 1.0) -> Finding:

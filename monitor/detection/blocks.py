@@ -7,7 +7,8 @@ stands alone. ``alt``, ``aria-label`` and ``title`` attributes become blocks of 
 Context recorded per block:
 
 * ``zone`` - why the block does not speak for the page (a reader comment, a related/teaser/
-  sponsored list, a quotation, navigation, a newsletter box, search results), or ``None``;
+  sponsored list, a quotation, navigation, a newsletter box, search results), or ``None``; block-
+  level zones are skipped whole, so in practice only inline ones (``<q>``) show up here;
 * ``hint`` - the nearest element (up to the enclosing ``article``/``main``) whose class, id or
   role names a banner-like thing (banner, notice, disclaimer, donate, support, paywall...);
 * ``prose`` - the block is a ``<p>`` in a run of paragraphs with no such hint, outside the site
@@ -151,6 +152,11 @@ class _Walker:
             return
         ctx = self.context(el, tag, parent)
         block = tag in BLOCK_TAGS or "-" in tag
+        if block and ctx.zone is not None and parent.zone is None:
+            # Comments, teaser lists, navigation: nothing in them speaks for the page, so their
+            # (often long) text is not even collected. Inline zones (<q>) stay part of their block.
+            self.flush()
+            return
         if block:
             self.flush()
             prose = tag == "p" and parent_p_run and ctx.hint is None and not ctx.chrome
