@@ -54,6 +54,8 @@ class Detector:
             (r, _selectors(r.selectors), _literals(r.selectors)) for r in enabled if r.selectors and not r.jsonld
         ]
         self._jsonld_rules = [(r, _selectors(r.selectors)) for r in enabled if r.jsonld]
+        # A block far longer than any rule accepts is article text: not worth normalising.
+        self._longest = 2 * max((r.max_chars for r in self._text_rules), default=0)
 
     def detect(
         self,
@@ -76,7 +78,7 @@ class Detector:
 
     def _detect(self, root: etree._Element, html: str, outlet_rules: Sequence[SelectorRule]) -> list[Finding]:
         blocks = extract_blocks(root)
-        norms = [normalize(b.text) for b in blocks]
+        norms = [normalize(b.text) if len(b.text) <= self._longest else "" for b in blocks]
         page = "\n".join(norms)
         starts = list(accumulate((len(n) + 1 for n in norms[:-1]), initial=0))
         found: list[tuple[int, Finding]] = []

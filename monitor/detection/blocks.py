@@ -148,7 +148,7 @@ class _Walker:
 
     def walk(self, el: etree._Element, parent: _Ctx, parent_p_run: bool, depth: int) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if depth > MAX_DEPTH or (el.attrib and is_hidden(el)):
+        if depth > MAX_DEPTH or len(self.blocks) >= MAX_BLOCKS or (el.attrib and is_hidden(el)):
             return
         ctx = self.context(el, tag, parent)
         block = tag in BLOCK_TAGS or "-" in tag
