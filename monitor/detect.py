@@ -7,7 +7,8 @@ match becomes a :class:`~monitor.models.Finding` only when it speaks for the pag
   newsletter boxes, search results) and not in a hidden element (see ``detection.blocks``);
 * not itself quoted (``"..."``/``«...»`` around it, or introduced by an article paragraph ending
   in a colon: the text is being discussed);
-* not a bare link (a "Donate" menu item) and not longer than the rule's ``max_chars``;
+* not a bare link (a "Donate" menu item; a link styled as a banner, «Support X!», does count) and
+  not longer than the rule's ``max_chars``;
 * respecting the rule's ``prose`` policy: ``deny`` rejects paragraphs of article body text,
   ``standalone`` accepts them only when the match is (nearly) the whole paragraph and otherwise
   needs the match to open its block or cover half of it (a label printed on the content does).
@@ -185,7 +186,7 @@ def judge(rule: Rule, block: Block, norm: str) -> Finding | None:
     """The finding ``rule`` makes of ``block`` (``norm`` is its normalised text), or None."""
     if block.zone is not None or block.quoted or len(norm) > rule.max_chars:
         return None
-    if block.link_only and len(norm.split()) <= BARE_LINK_WORDS:
+    if block.link_only and len(norm.split()) <= BARE_LINK_WORDS and block.hint is None:
         return None
     if any(x.search(norm) for x in rule.compiled_exclude):
         return None

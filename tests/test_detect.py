@@ -233,3 +233,9 @@ def test_wording_and_placement_variants(body, category):
 )
 def test_more_places_that_do_not_count(body):
     assert detect(page(body)) == []
+
+
+def test_banner_link_counts_but_bare_menu_link_does_not():
+    banner = "<a class='support-banner' href='/donate'>Поддержите «Медузу»!</a>"
+    assert cats(detect(page(banner))) == {"donation_appeal"}
+    assert detect(page("<div class='top'><a href='/donate'>Поддержите «Медузу»!</a></div>")) == []

@@ -88,14 +88,17 @@ class _Walker:
         self.link_chars = 0
         self.after_br = False
         self.last_text: Block | None = None
+        self.run_hint: etree._Element | None = None  # a banner-like inline element in this run
 
-    def add(self, text: str, link: bool) -> None:
+    def add(self, text: str, ctx: _Ctx) -> None:
         stripped = len(text.strip())
         if stripped:
             self.after_br = False
             self.chars += stripped
-            if link:
+            if ctx.link:
                 self.link_chars += stripped
+            if self.run_hint is None:
+                self.run_hint = ctx.hint
         self.parts.append(text)
 
     def br(self) -> None:
@@ -113,13 +116,16 @@ class _Walker:
                 link_only = self.link_chars == self.chars
                 last = self.last_text
                 quoted = last is not None and last.prose and last.text.endswith((":", "："))
+                # A run that is one banner-styled link (<a class="support-banner">) is that banner.
+                hint = ctx.hint if ctx.hint is not None or not link_only else self.run_hint
                 self.last_text = Block(
-                    text, el, "text", ctx.zone, ctx.hint, prose, link_only, len(self.blocks), ctx.chrome, quoted
+                    text, el, "text", ctx.zone, hint, prose, link_only, len(self.blocks), ctx.chrome, quoted
                 )
                 self.blocks.append(self.last_text)
         self.parts.clear()
         self.chars = self.link_chars = 0
         self.after_br = False
+        self.run_hint = None
 
     def attrs(self, el: etree._Element, ctx: _Ctx) -> None:
         for name in _ATTRS:
@@ -164,7 +170,7 @@ class _Walker:
         if el.attrib:
             self.attrs(el, ctx)
         if el.text:
-            self.add(el.text, ctx.link)
+            self.add(el.text, ctx)
         for child in el:
             ctag = child.tag
             if isinstance(ctag, str):
@@ -174,7 +180,7 @@ class _Walker:
                 elif low not in SKIP_TAGS:
                     self.walk(child, ctx, ctx.p_run, depth + 1)
             if child.tail:
-                self.add(child.tail, ctx.link)
+                self.add(child.tail, ctx)
         if block:
             self.flush()
             self.owners.pop()
