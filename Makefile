@@ -36,7 +36,10 @@ score: setup  ## detection and diff quality on ../shared/corpus and ../shared/re
 	$(PY) ../shared/corpus/score.py --corpus ../shared/corpus \
 	  --detect '$(VENV)/bin/press-monitor detect {file} --json' \
 	  --diff '$(VENV)/bin/press-monitor diff {old} {new} --json'
-	$(PY) ../shared/corpus/score.py --corpus ../shared/realworld \
+	@# realworld/ has pages but no change sequences: score it from a copy with an empty sequence list.
+	@rm -rf $(VENV)/realworld && mkdir -p $(VENV)/realworld && cp -r ../shared/realworld/pages ../shared/realworld/truth.yaml $(VENV)/realworld/
+	@printf 'version: 1\nsequences: []\n' > $(VENV)/realworld/sequences.yaml
+	$(PY) ../shared/corpus/score.py --corpus $(VENV)/realworld \
 	  --detect '$(VENV)/bin/press-monitor detect {file} --json' \
 	  --diff '$(VENV)/bin/press-monitor diff {old} {new} --json'
 
