@@ -86,6 +86,40 @@ class SelectorRuleConfig(_Model):
         return value
 
 
+REGISTRY_KINDS = ("minjust_foreign_agents", "minjust_undesirable", "fara_active", "fara_terminated")
+
+
+class RegistryLink(_Model):
+    """An outlet's own entry in a registry, named exactly: by registration number, INN or exact name."""
+
+    registry: str
+    reg_no: str | None = None
+    inn: str | None = None
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> RegistryLink:
+        if sum(v is not None for v in (self.reg_no, self.inn, self.name)) != 1:
+            raise ValueError("name the entry by exactly one of reg_no, inn or name (no fuzzy matching)")
+        return self
+
+
+class Registry(_Model):
+    """An official registry watched for additions, exclusions and changes (see docs/registries.md)."""
+
+    name: str = Field(min_length=1)
+    kind: Literal["minjust_foreign_agents", "minjust_undesirable", "fara_active", "fara_terminated"]
+    url: HttpUrl
+    format: Literal["json", "xlsx"] = "json"  # MoJ: REST JSON (POST) or the XLSX export (GET)
+    page_size: int = Field(default=500, ge=1, le=10_000)
+    fields: dict[str, str] = {}  # MoJ JSON: our field name -> column id (overrides the kind's defaults)
+    ca_file: Path | None = None  # trust only this CA bundle for this host; verification is never off
+    schedule: Schedule | None = None
+    tags: list[str] = []
+    jurisdiction: str | None = None
+    enabled: bool = True
+
+
 class Outlet(_Model):
     name: str = Field(min_length=1)
     homepage: HttpUrl
@@ -99,6 +133,7 @@ class Outlet(_Model):
     schedule: Schedule | None = None
     rules: list[SelectorRuleConfig] = []
     enabled: bool = True
+    registry: list[RegistryLink] = []  # its entries in the registries: section
 
     def page_urls(self) -> list[str]:
         """The pages to check; the homepage when none are listed."""
@@ -186,6 +221,7 @@ class Config(_Model):
     digests: Digests = Digests()
     subscribers: list[Subscriber] = []
     outlets: list[Outlet] = []
+    registries: list[Registry] = []
     source: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
@@ -197,13 +233,30 @@ class Config(_Model):
             seen.add(outlet.name)
         return self
 
+    @model_validator(mode="after")
+    def _known_registries(self) -> Config:
+        names = [registry.name for registry in self.registries]
+        if len(set(names)) != len(names):
+            raise ValueError("registry names must be unique")
+        for outlet in self.outlets:
+            for link in outlet.registry:
+                if link.registry not in names:
+                    raise ValueError(f"outlet {outlet.name!r} links to unknown registry {link.registry!r}")
+        return self
+
+    def registry(self, name: str) -> Registry:
+        for registry in self.registries:
+            if registry.name == name:
+                return registry
+        raise ConfigError(f"no registry named {name!r} in {self.source or 'the config'}")
+
     def outlet(self, name: str) -> Outlet:
         for outlet in self.outlets:
             if outlet.name == name:
                 return outlet
         raise ConfigError(f"no outlet named {name!r} in {self.source or 'the config'}")
 
-    def schedule_for(self, outlet: Outlet) -> Schedule:
+    def schedule_for(self, outlet: Outlet | Registry) -> Schedule:
         return outlet.schedule or self.schedule
 
 
