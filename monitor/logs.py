@@ -39,3 +39,6 @@ def setup_logging(level: str | None = None) -> None:
     # Scrapy and Twisted are chatty at INFO; their warnings still come through.
     for noisy in ("scrapy", "twisted", "filelock", "apscheduler.executors", "aiosmtplib", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # Every failed fetch is reported once by our own "event=unreachable" line with its cause; Scrapy's
+    # "Gave up retrying" ERROR says the same thing louder.
+    logging.getLogger("scrapy.downloadermiddlewares.retry").setLevel(logging.CRITICAL)
