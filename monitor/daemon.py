@@ -2,90 +2,149 @@
 
 One process, one loop (see README "Architecture"): the Twisted reactor cannot be restarted, so it is
 installed once and every scheduled crawl runs inside it. Jobs are rebuilt from config.yaml at start and
-on reload (SIGHUP), reconciled by id: one job per outlet (``check:<name>``), one per digest period, and
-the outbox sender. ``max_instances=1`` keeps one check per outlet at a time; ``coalesce`` plus a
-misfire grace of one interval turns the runs missed while the machine slept into one.
+on reload (SIGHUP), reconciled by id (FlexGet style): one job per outlet (``check:<name>:<hash of its
+entry and schedule>``), one per digest period someone subscribes to, and the outbox sender. Each check
+job first runs when the outlet falls due after its last recorded check (monitor/schedule.py), so a
+restart resumes the schedule instead of re-checking everything; ``coalesce`` turns the runs missed
+while the machine slept into one. One check per outlet at a time: ``max_instances=1`` per job, plus
+the set of outlets in flight, which also covers a reload that replaces a job while it runs.
+
+Stopping (SIGTERM/SIGINT): no new runs start; running checks get ``daemon.shutdown_timeout`` to
+finish, then are cancelled. Every page's observation, its events and their deliveries are written in
+one transaction, so whatever is cut off is simply checked again after the restart.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
+import json
 import logging
+import os
+import random
 import signal
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import undefined
 
 from monitor.app import App, lock_path
 from monitor.check import check_once, utcnow
-from monitor.config import Config, Outlet, Schedule, load_config
+from monitor.config import Config, load_config
 from monitor.errors import ConfigError, MonitorError
+from monitor.lock import single_instance
 from monitor.notify.deliver import drain
+from monitor.schedule import JOB_DEFAULTS, cron_trigger, first_run, last_checks, make_trigger, misfire_grace
 
 log = logging.getLogger(__name__)
-SHUTDOWN_TIMEOUT = 60.0
 SEND_INTERVAL = 60.0
+MAX_PARALLEL_CHECKS = 4  # outlets crawled at once: bounds memory and sockets when many fall due together
+CANCEL_GRACE = 5.0  # after the shutdown timeout, how long cancelled checks get to unwind
+
+
+def kv(event: str, **fields: Any) -> str:
+    """A logfmt line: ``event=check outlet="The Moscow Times" failed=0`` (values with spaces quoted)."""
+    parts = [f"event={event}"]
+    for key, value in fields.items():
+        text = f"{value:.1f}" if isinstance(value, float) else str(value)
+        if not text or any(ch in text for ch in ' ="\n'):
+            text = json.dumps(text, ensure_ascii=False)
+        parts.append(f"{key}={text}")
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    func: Callable[..., Awaitable[None]]
+    trigger: BaseTrigger
+    args: tuple[Any, ...] = ()
+    first_run: Any = undefined  # a datetime, or undefined: the trigger decides
 
 
 class Daemon:
-    def __init__(self, config_path: Path, config: Config) -> None:
+    def __init__(
+        self, config_path: Path, config: Config, *, fixed_log_level: bool = False, rng: random.Random | None = None
+    ) -> None:
         self.config_path = config_path
+        self.fixed_log_level = fixed_log_level
         self.app = App.open(config)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.stopping = asyncio.Event()
         self.running: set[asyncio.Task[Any]] = set()
+        self.checking: set[str] = set()  # outlets whose check is in flight
+        self.parallel = asyncio.Semaphore(MAX_PARALLEL_CHECKS)
+        self.rng = rng  # None: the random module (tests pass a seeded one)
+        self.closing: set[asyncio.Task[None]] = set()  # apps replaced by a reload, closed when idle
 
     async def serve(self) -> None:
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, self.stopping.set)
-        loop.add_signal_handler(signal.SIGINT, self.stopping.set)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop, sig)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
-        self.scheduler.start(paused=True)
-        self.reconcile_jobs(first=True)
+        self.scheduler.start(paused=True)  # jobs are reconciled before anything can fire
+        self.reconcile_jobs()
         self.scheduler.resume()
-        log.info("event=daemon_started outlets=%d config=%s", len(self.app.config.outlets), self.config_path)
+        log.info(kv("daemon_started", outlets=len(self.app.config.outlets), config=self.config_path))
         await self.stopping.wait()
         await self.shutdown()
 
-    def reconcile_jobs(self, *, first: bool = False) -> None:
-        """Make the scheduler's jobs match the config: add new, replace changed, remove stale (FlexGet style)."""
-        wanted: dict[str, tuple[Any, Any, tuple[Any, ...]]] = {}
-        for outlet in self.app.config.outlets:
+    def stop(self, sig: signal.Signals) -> None:
+        if self.stopping.is_set():
+            log.warning(kv("stop_forced", signal=sig.name, abandoned=len(self.running)))
+            for task in self.running:
+                task.cancel()
+            return
+        log.info(kv("stop_requested", signal=sig.name))
+        self.stopping.set()
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def wanted_jobs(self) -> dict[str, JobSpec]:
+        config, now = self.app.config, utcnow()
+        last = last_checks(self.app.store.page_summaries())
+        wanted: dict[str, JobSpec] = {}
+        for outlet in config.outlets:
             if outlet.enabled:
-                trigger = make_trigger(self.app.config.schedule_for(outlet))
-                wanted[f"check:{outlet.name}:{job_fingerprint(outlet)}"] = (self.check_job, trigger, (outlet.name,))
+                schedule = config.schedule_for(outlet)
+                job_id = f"check:{outlet.name}:{job_fingerprint(outlet.model_dump_json(), schedule.model_dump_json())}"
+                start = first_run(schedule, last.get(outlet.name), now, self.rng)
+                wanted[job_id] = JobSpec(self.check_job, make_trigger(schedule), (outlet.name,), start)
         for period in ("daily", "weekly"):
-            cron = getattr(self.app.config.digests, period)
-            wanted[f"digest:{period}:{cron}"] = (self.digest_job, CronTrigger.from_crontab(cron, UTC), (period,))
-        wanted["send"] = (self.send_job, IntervalTrigger(seconds=SEND_INTERVAL), ())
+            cron = getattr(config.digests, period)
+            if any(period in s.modes for s in config.subscribers):
+                wanted[f"digest:{period}:{cron}"] = JobSpec(self.digest_job, cron_trigger(cron), (period,))
+        # The sender first runs at start: whatever a crash or a stop left queued goes out at once.
+        wanted["send"] = JobSpec(self.send_job, IntervalTrigger(seconds=SEND_INTERVAL, timezone=UTC), (), now)
+        return wanted
+
+    def reconcile_jobs(self) -> None:
+        """Make the scheduler's jobs match the config: add new, replace changed, remove stale."""
+        wanted = self.wanted_jobs()
         for job in self.scheduler.get_jobs():
             if job.id not in wanted:
                 job.remove()
-        for job_id, (func, trigger, args) in wanted.items():
+        for job_id, spec in wanted.items():
             if self.scheduler.get_job(job_id) is None:
-                start_now = first and job_id.startswith("check:")
                 self.scheduler.add_job(
-                    self.track(func),
-                    trigger,
-                    args=args,
+                    self.track(spec.func),
+                    spec.trigger,
+                    args=spec.args,
                     id=job_id,
                     name=job_id,
-                    max_instances=1,
-                    coalesce=True,
-                    misfire_grace_time=misfire_grace(trigger),
-                    next_run_time=utcnow() if start_now else None,
-                    replace_existing=True,
+                    misfire_grace_time=misfire_grace(spec.trigger),  # type: ignore[arg-type]
+                    next_run_time=spec.first_run,  # never None: that would add the job paused
+                    **JOB_DEFAULTS,
                 )
+                log.debug(kv("job_added", job=job_id, first_run=spec.first_run))
 
-    def track(self, func: Any) -> Any:
+    def track(self, func: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         """Wrap a job so shutdown can wait for it, and so one failing job never kills the daemon."""
 
         async def tracked(*args: Any) -> None:
@@ -95,9 +154,9 @@ class Daemon:
             try:
                 await func(*args)
             except MonitorError as exc:
-                log.error("event=job_failed job=%s error=%s", func.__name__, exc)
+                log.error(kv("job_failed", job=func.__name__, error=exc))
             except Exception:
-                log.exception("event=job_crashed job=%s", func.__name__)
+                log.exception(kv("job_crashed", job=func.__name__))
             finally:
                 self.running.discard(task)
 
@@ -107,109 +166,128 @@ class Daemon:
     async def check_job(self, outlet_name: str) -> None:
         if self.stopping.is_set():
             return
-        outlet = self.app.config.outlet(outlet_name)
-        summary = await check_once(self.app, [outlet])
+        if outlet_name in self.checking:
+            log.warning(kv("check_skipped", outlet=outlet_name, reason="the previous check is still running"))
+            return
+        app = self.app  # a reload swaps self.app; this check finishes with the one it started with
+        outlet = app.config.outlet(outlet_name)
+        self.checking.add(outlet_name)
+        try:
+            async with self.parallel:
+                if self.stopping.is_set():
+                    return
+                log.info(
+                    kv("check_started", outlet=outlet.name, pages=len(outlet.page_urls()), feeds=len(outlet.feeds))
+                )
+                started = time.monotonic()
+                summary = await check_once(app, [outlet])
+        except asyncio.CancelledError:
+            log.warning(kv("check_abandoned", outlet=outlet_name, reason="shutdown timeout"))
+            raise
+        finally:
+            self.checking.discard(outlet_name)
         log.info(
-            "event=check outlet=%s fetched=%d unchanged=%d failed=%d events=%d",
-            outlet.name,
-            summary.fetched,
-            summary.unchanged,
-            summary.failed,
-            len(summary.events),
+            kv(
+                "check",
+                outlet=outlet.name,
+                fetched=summary.fetched,
+                unchanged=summary.unchanged,
+                failed=summary.failed,
+                events=len(summary.events),
+                seconds=time.monotonic() - started,
+            )
         )
         for url, why in summary.failures:
-            log.warning("event=unreachable outlet=%s url=%s cause=%s", outlet.name, url, why)
+            log.warning(kv("unreachable", outlet=outlet.name, url=url, cause=why))
+        for event in summary.events:
+            log.info(kv("change", outlet=outlet.name, id=event.id, category=event.category, change=event.change))
 
     async def digest_job(self, period: str) -> None:
         from monitor.digest import queue_digests
 
         queued = queue_digests(self.app, period, now=utcnow())
-        log.info("event=digest period=%s queued=%d", period, queued)
+        log.info(kv("digest", period=period, queued=queued))
         await self.send_job()
 
     async def send_job(self) -> None:
         app = self.app
         report = await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)
         if report.sent or report.retried or report.failed or report.deferred:
-            log.info(
-                "event=send sent=%d retried=%d failed=%d deferred=%d",
-                report.sent,
-                report.retried,
-                report.failed,
-                report.deferred,
-            )
+            fields = {"sent": report.sent, "retried": report.retried, "failed": report.failed}
+            log.info(kv("send", **fields, deferred=report.deferred))
+
+    # -- reload and stop -----------------------------------------------------------------------
 
     def reload(self) -> None:
         """SIGHUP: re-read config.yaml; an invalid one keeps the running config and says why."""
         try:
             config = load_config(self.config_path)
+            if config.storage.url != self.app.config.storage.url:
+                raise ConfigError("storage.url cannot change while the daemon runs (the lock is per database)")
+            app = App.open(config)
         except ConfigError as exc:
-            log.error("event=reload_rejected problems=%s", "; ".join(exc.problems))
+            log.error(kv("reload_rejected", problems="; ".join(exc.problems)))
             return
-        old = self.app
-        self.app = App.open(config)
+        except MonitorError as exc:
+            log.error(kv("reload_rejected", problems=exc))
+            return
+        old, self.app = self.app, app
+        if not self.fixed_log_level:
+            from monitor.logs import setup_logging
+
+            setup_logging(config.daemon.log_level)
         self.reconcile_jobs()
-        log.info("event=reloaded outlets=%d", len(config.outlets))
-        if not self.running:
+        log.info(kv("reloaded", outlets=len(config.outlets)))
+        busy = set(self.running)
+        if busy:  # checks still running use the old app: close it when they are done
+            closer = asyncio.ensure_future(_close_after(old, busy))
+            self.closing.add(closer)
+            closer.add_done_callback(self.closing.discard)
+        else:
             old.close()
 
     async def shutdown(self) -> None:
         """Stop scheduling, let running checks finish (bounded), then close the store."""
-        log.info("event=daemon_stopping running_jobs=%d", len(self.running))
+        timeout = self.app.config.daemon.shutdown_timeout
+        log.info(kv("daemon_stopping", running_jobs=len(self.running), timeout=timeout))
         self.scheduler.shutdown(wait=False)
         if self.running:
-            _done, pending = await asyncio.wait(set(self.running), timeout=SHUTDOWN_TIMEOUT)
+            _done, pending = await asyncio.wait(set(self.running), timeout=timeout)
             for task in pending:
                 task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=CANCEL_GRACE)
+        if self.closing:
+            await asyncio.wait(set(self.closing), timeout=CANCEL_GRACE)
         self.app.close()
-        log.info("event=daemon_stopped")
+        log.info(kv("daemon_stopped"))
 
 
-def make_trigger(schedule: Schedule) -> IntervalTrigger | CronTrigger:
-    jitter = int(schedule.jitter) or None
-    if schedule.cron:
-        return CronTrigger.from_crontab(schedule.cron, UTC)  # jitter for cron is added below by APScheduler
-    return IntervalTrigger(seconds=schedule.interval or 3600, jitter=jitter, timezone=UTC)
+async def _close_after(app: App, tasks: set[asyncio.Task[Any]]) -> None:
+    await asyncio.wait(tasks)
+    app.close()
 
 
-def misfire_grace(trigger: Any) -> int:
-    if isinstance(trigger, IntervalTrigger):
-        return max(60, int(trigger.interval.total_seconds()))
-    return int(timedelta(hours=1).total_seconds())
+def job_fingerprint(*parts: str) -> str:
+    """Changes when an outlet's entry or its effective schedule changes, so reload replaces exactly those jobs."""
+    return sha256("\0".join(parts).encode()).hexdigest()[:12]
 
 
-def job_fingerprint(outlet: Outlet) -> str:
-    """Changes when the outlet's entry changes, so reload replaces exactly the jobs whose config changed."""
-    return sha256(outlet.model_dump_json().encode()).hexdigest()[:12]
-
-
-@contextlib.contextmanager
-def single_instance(lock_path: Path) -> Iterator[None]:
-    """One daemon per database: an exclusive, non-blocking flock; the kernel drops it if we die."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise MonitorError(
-                f"another press-monitor daemon is already running on this database (lock: {lock_path})"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{datetime.now(UTC).isoformat()}\n")
-        handle.flush()
-        yield
-
-
-def run_daemon(config_path: str | Path) -> int:
+def run_daemon(config_path: str | Path, log_level: str | None = None) -> int:
+    """``press-monitor run``: hold the database's lock and serve until stopped."""
     from monitor.crawl import run
+    from monitor.logs import setup_logging
 
     path = Path(config_path)
+    # --log-level or $PRESS_MONITOR_LOG_LEVEL (already applied by the CLI) win over daemon.log_level.
+    fixed_level = bool(log_level or os.environ.get("PRESS_MONITOR_LOG_LEVEL"))
     config = load_config(path)
+    if not fixed_level:
+        setup_logging(config.daemon.log_level)
 
     async def main() -> None:
-        with single_instance(lock_path(config)):
-            daemon = Daemon(path, config)
+        with single_instance(lock_path(config), path):
+            daemon = Daemon(path, config, fixed_log_level=fixed_level)
             await daemon.serve()
 
     run(main)

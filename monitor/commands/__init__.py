@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from monitor.commands import inspect, pages, records, rules, watch
+from monitor.commands import control, inspect, pages, records, rules, watch
 
-REGISTRY = [pages.register, rules.register, watch.register, inspect.register, records.register]
+REGISTRY = [pages.register, rules.register, watch.register, inspect.register, records.register, control.register]

@@ -40,4 +40,4 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from monitor.daemon import run_daemon
 
-    return run_daemon(args.config)
+    return run_daemon(args.config, log_level=args.log_level)
