@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: argparse.ArgumentParser) -> None:
-    history = sub.add_parser("history", parents=[config], help="the recorded events, newest first")
+    history = sub.add_parser(
+        "history", parents=[config], help="the recorded events (table: newest first; --json: in time order)"
+    )
     _event_filters(history)
     history.add_argument("--json", action="store_true", help="print a JSON array")
     history.set_defaults(handler=cmd_history)
@@ -95,7 +97,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             shorten(e.after or e.before or e.detail, 60),
             e.url,
         )
-        for e in events
+        for e in reversed(events)
     )
     print_table(f"{len(events)} events", ["id", "time (UTC)", "outlet", "category", "change", "text", "url"], rows)
     return 0
