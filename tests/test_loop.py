@@ -70,9 +70,7 @@ def test_noise_only_changes_never_alert(tmp_path: Path, page: str) -> None:
     assert cli("history", "--json", "--config", str(config)).json() == []
 
 
-def test_blocked_outlet_is_unreachable_and_the_check_still_succeeds(
-    tmp_path: Path, mockserver: MockServer
-) -> None:
+def test_blocked_outlet_is_unreachable_and_the_check_still_succeeds(tmp_path: Path, mockserver: MockServer) -> None:
     blocked = mockserver.url("/status/451")
     config = watchlist(tmp_path, outlet(blocked, "Blocked"), extra="detection: {unreachable_after: 2}\n")
     first = check(config)
