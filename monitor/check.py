@@ -44,8 +44,11 @@ class CheckSummary:
         return "\n".join(lines)
 
 
-async def check_once(app: App, outlets: Sequence[Outlet]) -> CheckSummary:
-    """Check every page and feed of ``outlets`` once, record what changed, and send what is due."""
+async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) -> CheckSummary:
+    """Check every page and feed of ``outlets`` once, record what changed, and send what is due.
+
+    ``send=False`` leaves sending to the caller: the daemon runs checks in parallel and sends from one
+    place, since two drains at once could both pick up, and send, the same queued delivery."""
     app.store.sync_outlets([outlet_spec(o) for o in outlets])
     requests, owners = build_requests(app, outlets)
     results = await fetch(requests, app.fetch_settings, validators=app.store.validators)
@@ -58,14 +61,16 @@ async def check_once(app: App, outlets: Sequence[Outlet]) -> CheckSummary:
             continue
         reading, events = process_result(app, outlet, result, is_feed=kinds.get(result.url, "page") != "page")
         tally(summary, result, reading, events)
-    report = await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)
+    sent = 0
+    if send:
+        sent = (await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)).sent
     log.info(
         "event=check_done fetched=%d unchanged=%d failed=%d events=%d sent=%d",
         summary.fetched,
         summary.unchanged,
         summary.failed,
         len(summary.events),
-        report.sent,
+        sent,
     )
     return summary
 
