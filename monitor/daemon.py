@@ -80,6 +80,7 @@ class Daemon:
         self.running: set[asyncio.Task[Any]] = set()
         self.checking: set[str] = set()  # outlets whose check is in flight
         self.parallel = asyncio.Semaphore(MAX_PARALLEL_CHECKS)
+        self.sending = asyncio.Lock()  # one drain at a time, or two could send the same delivery
         self.rng = rng  # None: the random module (tests pass a seeded one)
         self.closing: set[asyncio.Task[None]] = set()  # apps replaced by a reload, closed when idle
 
@@ -91,7 +92,16 @@ class Daemon:
         self.scheduler.start(paused=True)  # jobs are reconciled before anything can fire
         self.reconcile_jobs()
         self.scheduler.resume()
-        log.info(kv("daemon_started", outlets=len(self.app.config.outlets), config=self.config_path))
+        backlog = self.app.store.outbox_counts()
+        log.info(
+            kv(
+                "daemon_started",
+                outlets=len(self.app.config.outlets),
+                pending_deliveries=backlog.get("pending", 0),
+                failed_deliveries=backlog.get("failed", 0),
+                config=self.config_path,
+            )
+        )
         await self.stopping.wait()
         await self.shutdown()
 
@@ -180,7 +190,7 @@ class Daemon:
                     kv("check_started", outlet=outlet.name, pages=len(outlet.page_urls()), feeds=len(outlet.feeds))
                 )
                 started = time.monotonic()
-                summary = await check_once(app, [outlet])
+                summary = await check_once(app, [outlet], send=False)
         except asyncio.CancelledError:
             log.warning(kv("check_abandoned", outlet=outlet_name, reason="shutdown timeout"))
             raise
@@ -201,6 +211,8 @@ class Daemon:
             log.warning(kv("unreachable", outlet=outlet.name, url=url, cause=why))
         for event in summary.events:
             log.info(kv("change", outlet=outlet.name, id=event.id, category=event.category, change=event.change))
+        if summary.events:
+            await self.send_job()
 
     async def digest_job(self, period: str) -> None:
         from monitor.digest import queue_digests
@@ -211,7 +223,8 @@ class Daemon:
 
     async def send_job(self) -> None:
         app = self.app
-        report = await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)
+        async with self.sending:
+            report = await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)
         if report.sent or report.retried or report.failed or report.deferred:
             fields = {"sent": report.sent, "retried": report.retried, "failed": report.failed}
             log.info(kv("send", **fields, deferred=report.deferred))
