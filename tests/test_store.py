@@ -71,7 +71,7 @@ def check(store, at, findings, *, body=b"<html>label</html>", route=None, state=
 
 def test_migrates_from_empty_to_head_and_matches_models(store, db_path):
     assert db_path.exists()
-    assert current_revision(store.engine) == head_revision() == "0002"
+    assert current_revision(store.engine) == head_revision() == "0003"
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 

@@ -23,6 +23,7 @@ from monitor.store import state as states
 from monitor.store.engine import begin_immediate, make_engine, migrate
 from monitor.store.queries import find_events, to_events
 from monitor.store.records import CategoryState, Delivery, OutletCoverage, OutletSpec, PageSummary
+from monitor.store.registry import RegistryStore
 from monitor.store.schema import DeliveryRow, EventRow, OutletRow, PageRow, SnapshotRow
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,11 @@ class Store:
                 yield session
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {exc}") from exc
+
+    @property
+    def registry(self) -> RegistryStore:
+        """Registry rows, their sources and events (:mod:`monitor.store.registry`)."""
+        return RegistryStore(self._tx)
 
     # -- outlets and pages ---------------------------------------------------------------------
 
