@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import subprocess
@@ -12,15 +13,19 @@ from pathlib import Path
 
 from cli_helpers import REPO
 
+#: Lets tests schedule checks seconds apart (config validation refuses intervals under 60 s otherwise).
+FAST = {"PRESS_MONITOR_MIN_INTERVAL": "1"}
+
 
 class DaemonProcess:
-    def __init__(self, config: Path, *extra: str) -> None:
+    def __init__(self, config: Path, *extra: str, env: dict[str, str] | None = None, level: str = "INFO") -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "--log-level", "INFO", "run", "--config", str(config), *extra],
+            [sys.executable, "-m", "monitor", "--log-level", level, "run", "--config", str(config), *extra],
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            env={**os.environ, **(env or {})},
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -48,6 +53,10 @@ class DaemonProcess:
             self.lines.append(line)
             if needle in line:
                 return line
+
+    def count(self, needle: str) -> int:
+        """How many lines read so far contain ``needle``."""
+        return sum(needle in line for line in self.lines)
 
     def signal(self, sig: signal.Signals) -> None:
         self.proc.send_signal(sig)
