@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from datetime import UTC, datetime
 
 from monitor.app import App
 from monitor.config import Outlet
+from monitor.coverage import record_coverage_events
+from monitor.coverage import snapshot as coverage_snapshot
 from monitor.crawl import FetchRequest, fetch
 from monitor.extract import content_fingerprint, decode_html
 from monitor.models import Event, FetchResult, Finding
@@ -50,6 +53,7 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     ``send=False`` leaves sending to the caller: the daemon runs checks in parallel and sends from one
     place, since two drains at once could both pick up, and send, the same queued delivery."""
     app.store.sync_outlets([outlet_spec(o) for o in outlets])
+    coverage_before = {o.name: coverage_snapshot(app, o) for o in outlets}
     requests, owners = build_requests(app, outlets)
     results = await fetch(requests, app.fetch_settings, validators=app.store.validators)
     summary = CheckSummary()
@@ -61,6 +65,9 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
             continue
         reading, events = process_result(app, outlet, result, is_feed=kinds.get(result.url, "page") != "page")
         tally(summary, result, reading, events)
+    for outlet in outlets:
+        route = functools.partial(recipients_for, app)
+        summary.events.extend(record_coverage_events(app, outlet, coverage_before[outlet.name], route))
     sent = 0
     if send:
         sent = (await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)).sent

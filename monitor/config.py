@@ -170,6 +170,8 @@ class Detection(_Model):
     extra_packs: list[Path] = []
     disable_rules: list[str] = []
     extra_outcomes: list[Path] = []
+    # Outlet level: an event when the share of an outlet's checked pages carrying a category crosses this.
+    coverage_threshold: float = Field(default=0.8, gt=0, le=1)
 
 
 class Smtp(_Model):
@@ -201,7 +203,9 @@ class SubscriberFilters(_Model):
     outlets: list[str] = []
     tags: list[str] = []
     categories: list[str] = []
-    changes: list[Literal["added", "removed", "changed", "unreachable", "recovered"]] = []
+    changes: list[
+        Literal["added", "removed", "changed", "unreachable", "recovered", "coverage_reached", "coverage_dropped"]
+    ] = []
     jurisdictions: list[str] = []
 
 

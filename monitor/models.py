@@ -38,6 +38,9 @@ class Change(StrEnum):
     CHANGED = "changed"
     UNREACHABLE = "unreachable"
     RECOVERED = "recovered"
+    # Outlet level: the share of an outlet's checked pages carrying a category crossed the threshold.
+    COVERAGE_REACHED = "coverage_reached"
+    COVERAGE_DROPPED = "coverage_dropped"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from monitor.models import CATEGORY_TITLES, Event, WordOp
 
 _AVAILABILITY = {"unreachable": "page unreachable", "recovered": "page reachable again"}
+_COVERAGE = {"coverage_reached": "now on most pages", "coverage_dropped": "no longer on most pages"}
 # A diff segment that starts with one of these hugs the word before it ("label." not "label .").
 _NO_SPACE_BEFORE = tuple(",.;:!?)]»”%")
 _NO_SPACE_AFTER = tuple("([«“")
@@ -41,6 +42,8 @@ def headline(event: Event) -> str:
     if event.category == "availability":
         return _AVAILABILITY.get(change, f"availability {change}")
     what = CATEGORY_TITLES.get(event.category, event.category.replace("_", " "))
+    if change in _COVERAGE:
+        return f"{what} {_COVERAGE[change]}"
     return f"{what} {change}"
 
 

@@ -21,6 +21,7 @@ from monitor.store import evidence, outbox
 from monitor.store import observations as obs
 from monitor.store import state as states
 from monitor.store.engine import begin_immediate, make_engine, migrate
+from monitor.store.outlets import OutletEventStore
 from monitor.store.queries import find_events, to_events
 from monitor.store.records import CategoryState, Delivery, OutletCoverage, OutletSpec, PageSummary
 from monitor.store.registry import RegistryStore
@@ -74,6 +75,11 @@ class Store:
                 yield session
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {exc}") from exc
+
+    @property
+    def outlets(self) -> OutletEventStore:
+        """Outlet-level events such as label coverage crossing its threshold (:mod:`monitor.store.outlets`)."""
+        return OutletEventStore(self._tx)
 
     @property
     def registry(self) -> RegistryStore:

@@ -1,0 +1,87 @@
+"""Label coverage: on what share of an outlet's checked pages a category is present, and when that share
+crosses ``detection.coverage_threshold`` — an outlet-level event ("Meduza: foreign-agent label now on most
+pages"), distinct from any one page's change.
+
+Feeds and sitemaps are how articles are found, not pages that carry banners, so they are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from monitor.config import Outlet
+from monitor.models import CATEGORIES, Change, Event, FindingChange
+from monitor.store import CategoryState
+
+if TYPE_CHECKING:
+    from monitor.app import App
+
+# Below this many checked pages a share says little ("1 of 1 pages") — no outlet-level event.
+MIN_PAGES = 2
+
+
+@dataclass(frozen=True)
+class Coverage:
+    category: str
+    present: int
+    checked: int
+
+    @property
+    def share(self) -> float:
+        return self.present / self.checked if self.checked else 0.0
+
+
+def content_states(states: Sequence[CategoryState], outlet: Outlet) -> list[CategoryState]:
+    """The per-page states of ``outlet`` without its feed and sitemap URLs."""
+    discovery = set(outlet.feeds) | set(outlet.sitemaps)
+    return [s for s in states if s.outlet == outlet.name and s.url not in discovery]
+
+
+def coverage(states: Sequence[CategoryState]) -> dict[str, Coverage]:
+    counts: dict[str, list[int]] = {}
+    for state in states:
+        entry = counts.setdefault(state.category, [0, 0])
+        entry[0] += state.present
+        entry[1] += 1
+    return {category: Coverage(category, present, checked) for category, (present, checked) in counts.items()}
+
+
+def snapshot(app: App, outlet: Outlet) -> dict[str, Coverage]:
+    """The outlet's coverage per category now (confirmed findings of its baselined pages)."""
+    return coverage(content_states(app.store.category_states(outlet=outlet.name), outlet))
+
+
+def crossings(before: dict[str, Coverage], now: dict[str, Coverage], threshold: float) -> list[FindingChange]:
+    """The categories whose share crossed ``threshold`` between two snapshots. A first snapshot, or one of
+    fewer than MIN_PAGES pages, is a baseline: nothing is "reached" on the day an outlet is first watched."""
+    changes = []
+    for category in CATEGORIES:
+        old, new = before.get(category), now.get(category)
+        if old is None or new is None or min(old.checked, new.checked) < MIN_PAGES:
+            continue
+        above = new.share >= threshold
+        if above == (old.share >= threshold):
+            continue
+        wording = _describe(new, threshold)
+        change = Change.COVERAGE_REACHED if above else Change.COVERAGE_DROPPED
+        changes.append(FindingChange(category, change, _describe(old, threshold), wording))
+    return changes
+
+
+def _describe(cover: Coverage, threshold: float) -> str:
+    return f"on {cover.present} of {cover.checked} checked pages ({cover.share:.0%}; threshold {threshold:.0%})"
+
+
+def record_coverage_events(
+    app: App, outlet: Outlet, before: dict[str, Coverage], route: Callable[[Event], Sequence[str]]
+) -> list[Event]:
+    """After a check of ``outlet``: an outlet-level event for every category whose coverage crossed the
+    configured threshold (in either direction) during this check."""
+    changes = crossings(before, snapshot(app, outlet), app.config.detection.coverage_threshold)
+    if not changes:
+        return []
+    anchor = outlet.page_urls()[0] if outlet.page_urls() else outlet.homepage
+    return app.store.outlets.record(outlet=outlet.name, url=anchor, changes=changes, at=datetime.now(UTC), route=route)
