@@ -7,11 +7,16 @@ import csv
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor.commands.inspect import opened_app
 from monitor.commands.output import print_json, print_table, shorten
 from monitor.config import parse_duration
-from monitor.store import OutletCoverage
+from monitor.coverage import coverage as outlet_coverage
+from monitor.store import CategoryState, OutletCoverage
+
+if TYPE_CHECKING:
+    from monitor.app import App
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: argparse.ArgumentParser) -> None:
@@ -44,8 +49,12 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 
 def cmd_state(args: argparse.Namespace) -> int:
     with opened_app(args.config) as app:
-        states = app.store.category_states(outlet=args.outlet)
-        coverage = app.store.coverage(outlet=args.outlet)
+        states = without_discovery_urls(app, app.store.category_states(outlet=args.outlet))
+    coverage = [
+        OutletCoverage(name, c.category, c.present, c.checked)
+        for name in sorted({s.outlet for s in states})
+        for c in outlet_coverage([s for s in states if s.outlet == name]).values()
+    ]
     rows = [
         {
             "outlet": s.outlet,
@@ -77,6 +86,12 @@ def cmd_state(args: argparse.Namespace) -> int:
             ((r["outlet"], r["category"], r["since"], shorten(r["wording"], 60), r["url"]) for r in present),
         )
     return 0
+
+
+def without_discovery_urls(app: App, states: list[CategoryState]) -> list[CategoryState]:
+    """Feeds and sitemaps find articles; they are not pages that carry banners."""
+    discovery = {url for o in app.config.outlets for url in (*o.feeds, *o.sitemaps)}
+    return [s for s in states if s.url not in discovery]
 
 
 def _coverage(c: OutletCoverage) -> dict[str, object]:
