@@ -54,6 +54,10 @@ class FetchSettings:
     download_delay: float = 0.5  # minimum gap between requests to one domain (AutoThrottle's floor)
     backoff_base: float = 1.0  # first retry waits about this long, doubling after (Retry-After wins)
     backoff_max: float = 60.0  # longest wait before a retry; a longer Retry-After is not waited for
+    # Verify TLS certificates (registries): against ``ca_file`` if given, else the system's trust store.
+    # Outlet pages are fetched without verification (Scrapy's default): a label is evidence either way.
+    verify_tls: bool = False
+    ca_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,9 @@ class FetchRequest:
     last_modified: str | None = None  # sent as If-Modified-Since
     kind: str = "page"  # "page" | "feed" (RSS/Atom) | "sitemap"
     follow_limit: int = 0  # for feeds/sitemaps: also fetch the N newest article URLs they list
+    method: str = "GET"  # registries: the MoJ REST endpoint wants POST with a JSON body
+    body: bytes | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # extra request headers, e.g. Content-Type for the body
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -96,6 +103,11 @@ def build_settings(settings: FetchSettings) -> Settings:
         "REDIRECT_MAX_TIMES": settings.max_redirects,
         "CRAWL_DEADLINE": settings.crawl_timeout,
     }
+    if settings.verify_tls or settings.ca_file:
+        handlers = dict(result.getdict("DOWNLOAD_HANDLERS"))
+        handlers["https"] = "monitor.registries.tls.VerifyingHTTPSHandler"
+        overrides["DOWNLOAD_HANDLERS"] = handlers
+        overrides["TLS_CA_FILE"] = settings.ca_file
     result.setdict(overrides, priority="project")
     return result
 

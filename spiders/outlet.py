@@ -57,9 +57,10 @@ class OutletSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request | PageItem]:
         for page in self.page_requests:
-            headers = conditional_headers(page.etag, page.last_modified)
+            headers = {**conditional_headers(page.etag, page.last_modified), **dict(page.headers)}
             try:
-                yield self._request(page.url, page.kind, page.follow_limit, source=None, headers=headers)
+                request = self._request(page.url, page.kind, page.follow_limit, source=None, headers=headers)
+                yield request.replace(method=page.method, body=page.body) if page.method != "GET" else request
             except ValueError as exc:  # not a URL at all: one bad entry must not stop the others
                 yield invalid_url(page.url, str(exc))
 

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
-from monitor.commands import control, inspect, pages, records, rules, watch
+from monitor.commands import control, inspect, pages, records, registry, rules, watch
 
-REGISTRY = [pages.register, rules.register, watch.register, inspect.register, records.register, control.register]
+REGISTRY = [
+    pages.register,
+    rules.register,
+    watch.register,
+    inspect.register,
+    records.register,
+    control.register,
+    registry.register,
+]
