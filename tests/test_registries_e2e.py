@@ -75,7 +75,7 @@ def test_baseline_then_added_excluded_and_removed_entries_become_events_alerts_a
     changes = {(e["outlet"], e["change"]) for e in history}
     assert changes == {("Meduza", "removed"), ("minjust-fa", "added"), ("fara-active", "removed")}
     meduza = next(e for e in history if e["outlet"] == "Meduza")
-    assert "excluded: — → 2026-11-20" in meduza["detail"]
+    assert meduza["detail"] == "excluded from the registry on 2026-11-20"
     assert meduza["url"] == server.url(f"/rest/registry/{FA_ID}/values")
 
     alerts = _mails(tmp_path)

@@ -123,13 +123,13 @@ def test_row_diff_added_removed_changed_and_excluded():
     after = [_row("c", domain="c.io"), _row("a", included="2021-01-01", excluded="2024-02-02"), _row("d")]
     changes = {c.key: c for c in diff_rows(before, after)}
     assert {k: c.change for k, c in changes.items()} == {"a": "removed", "b": "removed", "c": "changed", "d": "added"}
-    assert changes["a"].detail.startswith("excluded: excluded: — → 2024-02-02")
+    assert changes["a"].detail == "excluded from the registry on 2024-02-02"
     assert changes["b"].detail.startswith("no longer listed")
     assert changes["c"].detail == "domain: c.org → c.io"
     assert diff_rows(after, list(reversed(after))) == []
     lifted = diff_rows([_row("a", excluded="2024-02-02")], [_row("a")])
     assert lifted[0].change == "added"
-    assert lifted[0].detail.startswith("exclusion lifted")
+    assert lifted[0].detail == "exclusion of 2024-02-02 lifted"
 
 
 def test_keys_fall_back_to_name_and_date_and_stay_unique():
@@ -137,3 +137,11 @@ def test_keys_fall_back_to_name_and_date_and_stay_unique():
         [{"name": "Иванов  И."}, {"name": "иванов и."}, {"name": "X", "included": "2020-01-01"}, {"name": ""}]
     )
     assert [r.key for r in rows] == ["name:иванов и.|", "name:иванов и.|#2", "name:x|2020-01-01"]
+
+
+def test_a_corrected_exclusion_date_and_other_edits_are_changes():
+    (fixed,) = diff_rows([_row("a", excluded="2024-02-02")], [_row("a", excluded="2024-02-03", domain="a.io")])
+    assert fixed.change == "changed"
+    assert fixed.detail == "excluded: 2024-02-02 → 2024-02-03; domain: — → a.io"
+    (excluded,) = diff_rows([_row("a")], [_row("a", excluded="2024-02-02", domain="a.io")])
+    assert excluded.detail == "excluded from the registry on 2024-02-02; domain: — → a.io"

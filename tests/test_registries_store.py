@@ -50,7 +50,7 @@ def test_first_fetch_is_a_baseline_then_changes_are_events_with_deliveries(store
     exclusion = next(e for e in events if e.outlet == "Meduza")
     assert exclusion.category == "registry_entry"
     assert exclusion.url == URL
-    assert exclusion.detail.startswith("excluded: excluded: — → 2026-01-09")
+    assert exclusion.detail == "excluded from the registry on 2026-01-09"
     assert "Медуза (reg. no. 101)" in exclusion.after
     assert len(store.deliveries()) == 3  # one alert per event, written in the same transaction
     assert [e.id for e in store.events(category="registry_entry")] == [e.id for e in events]

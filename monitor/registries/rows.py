@@ -137,13 +137,17 @@ def diff_rows(before: Sequence[RegistryRow], after: Sequence[RegistryRow]) -> li
 
 
 def _changed(old: RegistryRow, new: RegistryRow) -> RowChange:
-    edits = []
-    for name in ordered(set(old.fields) | set(new.fields)):
-        was, now = old.fields.get(name, ""), new.fields.get(name, "")
-        if was != now:
-            edits.append(f"{name}: {was or '—'} → {now or '—'}")
-    excluded = new.fields.get("excluded") and not old.fields.get("excluded")
-    reinstated = old.fields.get("excluded") and not new.fields.get("excluded")
-    change = "removed" if excluded else "added" if reinstated else "changed"
-    prefix = {"removed": "excluded: ", "added": "exclusion lifted: ", "changed": ""}[change]
-    return RowChange(change, new.key, old, new, prefix + "; ".join(edits))
+    """An edited row; setting the exclusion date is an exclusion (``removed``), clearing it ``added``."""
+    was, now = old.fields.get("excluded", ""), new.fields.get("excluded", "")
+    edits = [
+        f"{name}: {old.fields.get(name) or '—'} → {new.fields.get(name) or '—'}"
+        for name in ordered(set(old.fields) | set(new.fields))
+        if old.fields.get(name, "") != new.fields.get(name, "") and name != "excluded"
+    ]
+    if now and not was:
+        return RowChange("removed", new.key, old, new, "; ".join([f"excluded from the registry on {now}", *edits]))
+    if was and not now:
+        return RowChange("added", new.key, old, new, "; ".join([f"exclusion of {was} lifted", *edits]))
+    if was != now:
+        edits.insert(0, f"excluded: {was} → {now}")
+    return RowChange("changed", new.key, old, new, "; ".join(edits))
