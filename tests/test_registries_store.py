@@ -86,3 +86,12 @@ def test_same_rows_in_another_order_make_no_events(store):
     rows = [_row(str(n), f"N{n}") for n in range(5)]
     _apply(store, rows, T0)
     assert _apply(store, list(reversed(rows)), T0 + timedelta(hours=1)) == []
+
+
+def test_events_of_unlinked_entries_carry_the_registry_tags(store):
+    fetch = _fetch(T0)
+    store.registry.apply("minjust-fa", fetch, [_row("102", "B")], outlet_for=lambda r: "minjust-fa", tags=["russia"])
+    later = _fetch(T0 + timedelta(days=1))
+    (event,) = store.registry.apply("minjust-fa", later, [], outlet_for=lambda r: "minjust-fa", tags=["russia"])
+    assert event.tags == ("russia",)
+    assert store.category_states() == []  # the tag holder is not an outlet

@@ -81,6 +81,7 @@ async def check_registry(app: App, registry: Registry) -> tuple[list[Event], str
         outlet_for=lambda row: _outlet_name(app, registry, row),
         archive_ref=refs[0],
         route=lambda event: _route(app, registry, event),
+        tags=registry.tags,
     )
     log.info("event=registry_checked registry=%s rows=%d events=%d", registry.name, len(rows), len(events))
     return events, None

@@ -112,10 +112,16 @@ class RegistryStore:
         outlet_for: Naming,
         archive_ref: str | None = None,
         route: Route | None = None,
+        tags: Sequence[str] = (),
     ) -> list[Event]:
-        """Store a successful fetch of ``registry`` (all its rows) and return the events it makes."""
+        """Store a successful fetch of ``registry`` (all its rows) and return the events it makes.
+
+        ``tags`` are the registry's: events of entries no outlet links to carry them, so subscribers'
+        tag filters select them in digests as in alerts.
+        """
         with self._tx(write=True) as s:
             source, page = _source(s, registry, fetch.url)
+            _tag(s, registry, tags)
             current = {e.key: e for e in s.scalars(select(RegistryEntryRow).where(RegistryEntryRow.source == registry))}
             listed = [RegistryRow(e.key, e.fields) for e in current.values() if e.removed_at is None]
             changes = diff_rows(listed, rows) if source.baselined else []
@@ -175,6 +181,16 @@ def _source(s: Session, registry: str, url: str) -> tuple[RegistrySourceRow, Pag
         s.add(source)
     source.page_id = page.id  # the URL may have changed in config; the history stays with the name
     return source, page
+
+
+def _tag(s: Session, registry: str, tags: Sequence[str]) -> None:
+    """An inactive outlet row named after the registry holds its tags (never an outlet's own row)."""
+    row = s.scalars(select(OutletRow).where(OutletRow.name == registry)).one_or_none()
+    if row is None:
+        row = obs.ensure_outlet(s, registry)
+        row.active = False
+    if not row.active:
+        row.tags = list(tags)
 
 
 def _upsert(
