@@ -33,13 +33,12 @@ from lxml import etree
 from monitor.detection.blocks import Block, element_text, extract_blocks, location
 from monitor.detection.normalize import normalize, quoted_at
 from monitor.detection.signals import compile_selector, jsonld_match, jsonld_objects, selected
-from monitor.extract import decode_html, parse_html
+from monitor.extract import ParsedPage, decode_html, parse_html
 from monitor.models import Finding
 from monitor.rules import Rule, RuleSet, SelectorRule, load_rule_set
 
 log = logging.getLogger(__name__)
 MAX_CHARS = 5 * 1024 * 1024
-BARE_LINK_WORDS = 6  # a link-only block this short is navigation ("Donate", "Support us")
 CONTAINER_CHARS = 1500  # a banner element longer than this is a layout wrapper, not a banner
 _NAME = re.compile(r"\{name\d?\}")
 
@@ -47,9 +46,11 @@ _NAME = re.compile(r"\{name\d?\}")
 class Detector:
     """Finds the six categories on a page. Compile once, reuse for many pages."""
 
-    def __init__(self, rule_set: RuleSet | None = None) -> None:
+    def __init__(self, rule_set: RuleSet | None = None, *, corroborate: bool = True) -> None:
         self.rule_set = rule_set if rule_set is not None else _default_rule_set()
         enabled = self.rule_set.enabled()
+        # Findings of supporting rules need a finding of the same category by another rule.
+        self._supporting = {r.id for r in enabled if r.supporting} if corroborate else set()
         self._text_rules = [r for r in enabled if r.compiled and not r.jsonld]
         self._selector_rules = [
             (r, _selectors(r.selectors), _literals(r.selectors)) for r in enabled if r.selectors and not r.jsonld
@@ -77,8 +78,26 @@ class Detector:
             log.warning("detector failed on %s", url or "a page", exc_info=True)
             return []
 
-    def _detect(self, root: etree._Element, html: str, outlet_rules: Sequence[SelectorRule]) -> list[Finding]:
-        blocks = extract_blocks(root)
+    def detect_parsed(
+        self, page: ParsedPage, *, url: str | None = None, outlet_rules: Sequence[SelectorRule] = ()
+    ) -> list[Finding]:
+        """:meth:`detect` on a page its caller already parsed (a check parses each body once)."""
+        if page.broken or len(page.html) > MAX_CHARS:
+            return self.detect(page.html, url=url, outlet_rules=outlet_rules)
+        try:
+            return [] if page.root is None else self._detect(page.root, page.html, outlet_rules, page.blocks)
+        except Exception:  # a hostile page must not take the run down
+            log.warning("detector failed on %s", url or "a page", exc_info=True)
+            return []
+
+    def _detect(
+        self,
+        root: etree._Element,
+        html: str,
+        outlet_rules: Sequence[SelectorRule],
+        blocks: list[Block] | None = None,
+    ) -> list[Finding]:
+        blocks = extract_blocks(root) if blocks is None else blocks
         norms = [normalize(b.text) if len(b.text) <= self._longest else "" for b in blocks]
         page = "\n".join(norms)
         starts = list(accumulate((len(n) + 1 for n in norms[:-1]), initial=0))
@@ -89,6 +108,9 @@ class Detector:
                 if finding is not None:
                     found.append((blocks[i].order, finding))
         found.extend(self._structured(root, html, outlet_rules))
+        if self._supporting:
+            backed = {f.category for _, f in found if f.rule not in self._supporting}
+            found = [(o, f) for o, f in found if f.rule not in self._supporting or f.category in backed]
         return _dedupe(found)
 
     def _structured(
@@ -112,9 +134,21 @@ class Detector:
             objects = jsonld_objects(root)
             for rule, selectors in self._jsonld_rules:
                 evidence = jsonld_match(objects, rule.jsonld) if objects else None
-                if evidence and (not selectors or any(next(selected(root, s, 1), None) for s in selectors)):
+                if evidence and (not selectors or any(_gate(root, s) for s in selectors)):
                     out.append((10**9, _finding(rule.category, evidence, rule, "script[type=ld+json]")))
         return out
+
+
+def _gate(root: etree._Element, selector: etree.XPath) -> bool:
+    """Whether a visible element matching ``selector`` looks like a gate: text, but not a run of paragraphs.
+
+    The JSON-LD ``hasPart.cssSelector`` names the gated *content*; on a free (metered, not yet
+    gated) page that element is the visible article body, which proves nothing.
+    """
+    for el, _text in selected(root, selector, limit=5):
+        if sum(1 for p in el.iter("p")) < 2:
+            return True
+    return False
 
 
 def _blocks_with(page: str, starts: list[int], anchors: Sequence[str]) -> set[int]:
@@ -186,7 +220,9 @@ def judge(rule: Rule, block: Block, norm: str) -> Finding | None:
     """The finding ``rule`` makes of ``block`` (``norm`` is its normalised text), or None."""
     if block.zone is not None or block.quoted or len(norm) > rule.max_chars:
         return None
-    if block.link_only and len(norm.split()) <= BARE_LINK_WORDS and block.hint is None:
+    if block.link_only and block.hint is None:
+        return None  # a menu item ("Donate"), or a teaser card's headline and excerpt linking elsewhere
+    if _excerpt(block.text):
         return None
     if any(x.search(norm) for x in rule.compiled_exclude):
         return None
@@ -202,6 +238,14 @@ def judge(rule: Rule, block: Block, norm: str) -> Finding | None:
     matched = norm[start:end]
     where = location(block.element) + ("" if block.source == "text" else f"[{block.source}]")
     return _finding(rule.category, _banner_text(rule, block), rule, where, matched, _score(rule, matched, names))
+
+
+_ELLIPSIS = ("…", "...", "[…]", "(…)")
+
+
+def _excerpt(text: str) -> bool:
+    """A snippet cut out of other content (a search result, a teaser): it opens or trails off with an ellipsis."""
+    return len(text) > 80 and (text.startswith(_ELLIPSIS) or text.endswith(_ELLIPSIS))
 
 
 def _banner_like(block: Block) -> bool:
@@ -257,7 +301,7 @@ def test_rule(rule_set: RuleSet, rule_id: str, page: str | bytes) -> list[Findin
     rule = rule_set.get(rule_id)
     from dataclasses import replace
 
-    return Detector(RuleSet([replace(rule, enabled=True)])).detect(page)
+    return Detector(RuleSet([replace(rule, enabled=True)]), corroborate=False).detect(page)
 
 
 test_rule.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite the name

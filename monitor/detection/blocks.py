@@ -145,8 +145,10 @@ class _Walker:
         in_article = parent.in_article or tag in ("article", "main") or role in ("main", "article")
         chrome = parent.chrome or tag in ("footer", "aside") or role in CHROME_ROLES
         chrome = chrome or (tag == "header" and not parent.in_article)
-        if tag in BOUNDARY_TAGS:  # page-wide classes ("main--with-contextual-nav") say nothing of blocks
-            return _Ctx(parent.zone, None, link, p_run, chrome, in_article)
+        if tag in BOUNDARY_TAGS:  # page-wide classes ("main--with-contextual-nav") say nothing of blocks,
+            # but a <main> headed "Найдено 3 материала по запросу…" holds search results all the same
+            zone = parent.zone or (heading_zone(el) if tag == "main" else None)
+            return _Ctx(zone, None, link, p_run, chrome, in_article)
         tokens = class_tokens(el) if el.attrib else []
         hint = el if (tokens or role) and is_hint(tokens, el) else parent.hint
         zone = parent.zone or zone_of(el, tag, tokens) or heading_zone(el)

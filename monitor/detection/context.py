@@ -43,13 +43,24 @@ _ZONE_HEADINGS = (
         r"популярное|рекомендуем|(?:от|от наших) партнеров|партнерские материалы|новости партнеров|"
         r"читайте також|також читайте|від (?:наших )?партнерів|популярне|lesen sie auch|mehr zum thema|"
         r"auch interessant|(?:à )?lire aussi|sur le même sujet|leer más|te puede interesar|leggi anche|"
-        r"czytaj (?:także|też)|ayrıca (?:okuyun|bakınız))\W*"
+        r"czytaj (?:także|też)|ayrıca (?:okuyun|bakınız)|"
+        r"(?:other|more|latest|top|trending) (?:news|stories|articles|headlines)(?: \w+){0,3}|in other news|"
+        r"elsewhere(?: on| in)?(?: \w+){0,3}|"
+        r"(?:другие|еще|ещё|последние|главные) (?:новости|материалы|статьи|публикации)(?: \w+){0,3}|"
+        r"(?:інші|останні) (?:новини|матеріали)(?: \w+){0,3}|"
+        r"weitere (?:artikel|nachrichten|beiträge)(?: \w+){0,3}|autres articles|plus d'articles|más noticias|"
+        r"altre notizie|trending|in case you missed it|editors'? picks?|выбор редакции)\W*"
     )),
     ("comments", re.compile(
-        r"(?:\d+ )?(?:comments?|reader comments|discussion|комментари\w*|мнения читателей|отзывы|коментар\w*|"
-        r"kommentare|commentaires|comentarios|commenti|komentarze|yorumlar)(?: \(?\d+\)?)?\W*"
+        r"(?:\d+ )?(?:comments?|reader comments|responses|discussion|join the (?:discussion|conversation)|conversation|"
+        r"комментари\w*|обсуждени\w*|мнения читателей|отзывы|коментар\w*|обговорення|каментары\w*|"
+        r"kommentare|diskussion|commentaires|réactions|comentarios|commenti|komentarze|yorumlar)(?: \(?\d+\)?)?\W*"
     )),
-    ("search", re.compile(r"(?:search results|результаты поиска|suchergebnisse|résultats de recherche)\W*")),
+    ("search", re.compile(
+        r"(?:search results|результаты поиска|результати пошуку|suchergebnisse|résultats de recherche|"
+        r"resultados de búsqueda|\d+ (?:results?|matches) for\b.*|(?:найден\w*|знайдено) \d+\b.*|"
+        r"(?:search|поиск|пошук)\b.*[:\"«“„].*)\W*"
+    )),
 )  # fmt: skip
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "caption", "legend", "header"})
 _HEADING_WORDS = frozenset({"header", "title", "heading", "head", "caption", "hd"})

@@ -24,6 +24,9 @@ A pack (``monitor/rules/*.yaml``, or a user file named in ``config.yaml``) looks
                                            # of these, unless it sits in a banner-like element or
                                            # in the site template (footer, aside, page header);
                                            # scope: prose applies this to article paragraphs only
+        supporting: false                  # true: only corroborates; a finding of it is kept only when a
+                                           # non-supporting rule finds the same category on the page
+                                           # (a login prompt, a JSON-LD flag: alone they prove no gate)
         examples: {match: [...], no_match: [...]}   # text, or HTML when it starts with "<"
 
 The engine knows no category names beyond :data:`monitor.models.CATEGORIES`.
@@ -69,6 +72,7 @@ class Rule:
     require_or_banner: bool = False
     require_scope: str = "all"
     enabled: bool = True
+    supporting: bool = False  # counts only next to a finding of the same category by a non-supporting rule
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
     source: str = ""
@@ -155,6 +159,7 @@ def _build(model: RuleModel, pack: PackModel, path: Path) -> Rule:
         jsonld=tuple(model.jsonld.items()),
         statutory=model.statutory,
         enabled=model.enabled,
+        supporting=model.supporting,
         examples_match=tuple(model.examples.match),
         examples_no_match=tuple(model.examples.no_match),
         source=str(path),

@@ -48,6 +48,7 @@ class RuleModel(Policy):
     lang: str = "und"
     description: str = ""
     enabled: bool = True
+    supporting: bool = False
     anchors: list[str] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)

@@ -1,0 +1,63 @@
+"""Structure the detector judges by on pages it has never seen: teaser cards, snippets, login prompts.
+
+Each case uses class names and headings that appear in no rule pack or corpus page, so only the
+general heuristic (not a remembered string) can decide it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.detect import detect
+
+LABEL_2022 = (
+    "НАСТОЯЩИЙ МАТЕРИАЛ (ИНФОРМАЦИЯ) ПРОИЗВЕДЕН, РАСПРОСТРАНЕН И (ИЛИ) НАПРАВЛЕН ИНОСТРАННЫМ АГЕНТОМ "
+    "ПЕТРОВЫМ ИВАНОМ ЛИБО КАСАЕТСЯ ДЕЯТЕЛЬНОСТИ ИНОСТРАННОГО АГЕНТА ПЕТРОВА ИВАНА"
+)
+LD_FALSE = (
+    '<script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree":false,'
+    '"hasPart":{"@type":"WebPageElement","isAccessibleForFree":false,"cssSelector":".paywall-body"}}</script>'
+)
+
+
+def page(body: str) -> str:
+    return f"<html><head><title>t</title></head><body>{body}</body></html>"
+
+
+def cats(body: str) -> set[str]:
+    return {f.category for f in detect(page(body))}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a card that is one link to another outlet's story: its excerpt carries that outlet's label
+        f"<div class='grid'><a class='tile' href='https://x.example/1'><div class='tile__src'>X</div>"
+        f"<div class='tile__lead'>{LABEL_2022}. В городе закрыли завод</div></a></div>",
+        "<div class='grid'><a class='tile' href='https://y.example/2'><div>Поддержите «Игрек»: нам нужна ваша "
+        "помощь, чтобы пережить зиму</div></a></div>",
+        # a snippet cut out of another text
+        f"<ol class='hits'><li><a href='/a'>Плашка</a><p>…{LABEL_2022}…</p></li></ol>",
+        # containers named by their heading in the families the detector knows
+        f"<section class='zone'><h2>Другие новости региона</h2><div>{LABEL_2022}</div></section>",
+        f"<section class='zone'><h3>Обсуждение (12)</h3><div>{LABEL_2022}</div></section>",
+        f"<section class='zone'><h3>In other news</h3><div>{LABEL_2022}</div></section>",
+        f"<main><h1>Найдено 2 материала по запросу «плашка»</h1><ol><li><div>{LABEL_2022}</div></li></ol></main>",
+    ],
+)
+def test_other_contents_text_is_not_a_finding(body):
+    assert cats(body) == set()
+
+
+def test_login_prompt_alone_is_no_paywall_but_joins_a_gate():
+    assert cats("<div class='account'>Already a subscriber? <a href='/l'>Log in</a></div><p>Free text.</p>") == set()
+    gate = "<div class='gate'><p>Subscribe to continue reading.</p><p>Already a subscriber? <a>Log in</a></p></div>"
+    findings = detect(page(gate))
+    assert {f.category for f in findings} == {"paywall"}
+    assert "Already a subscriber" in " ".join(f.text for f in findings)
+
+
+def test_jsonld_flag_with_the_article_body_as_its_element_is_no_paywall():
+    body = "<div class='paywall-body'><p>The council voted on Tuesday.</p><p>Work starts in April.</p></div>"
+    assert cats(LD_FALSE + body) == set()
+    assert cats(LD_FALSE + "<div class='paywall-offer'>Subscribe to keep reading: $1 a week</div>") == {"paywall"}
