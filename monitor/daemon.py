@@ -130,9 +130,33 @@ class Daemon:
             cron = getattr(config.digests, period)
             if any(period in s.modes for s in config.subscribers):
                 wanted[f"digest:{period}:{cron}"] = JobSpec(self.digest_job, cron_trigger(cron), (period,))
+        wanted.update(self.registry_jobs())
         # The sender first runs at start: whatever a crash or a stop left queued goes out at once.
         wanted["send"] = JobSpec(self.send_job, IntervalTrigger(seconds=SEND_INTERVAL, timezone=UTC), (), now)
         return wanted
+
+    def registry_jobs(self) -> dict[str, JobSpec]:
+        """One ``registry:<name>`` job per enabled registry, resumed from its last check like an outlet's."""
+        config, now = self.app.config, utcnow()
+        last = {source.name: source.last_checked_at for source in self.app.store.registry.sources()}
+        jobs: dict[str, JobSpec] = {}
+        for registry in (r for r in config.registries if r.enabled):
+            schedule = config.schedule_for(registry)
+            fingerprint = job_fingerprint(registry.model_dump_json(), schedule.model_dump_json())
+            job_id = f"registry:{registry.name}:{fingerprint}"
+            start = first_run(schedule, last.get(registry.name), now, self.rng)
+            jobs[job_id] = JobSpec(self.registry_job, make_trigger(schedule), (registry.name,), start)
+        return jobs
+
+    async def registry_job(self, name: str) -> None:
+        """Check one registry (monitor.registries.check); its alerts go out through the one sender."""
+        from monitor.registries.check import check_registries
+
+        if self.stopping.is_set():
+            return
+        summary = await check_registries(self.app, [self.app.config.registry(name)], send=False)
+        if summary.events:
+            await self.send_job()
 
     def reconcile_jobs(self) -> None:
         """Make the scheduler's jobs match the config: add new, replace changed, remove stale."""

@@ -42,8 +42,10 @@ class RegistrySummary:
         return "\n".join(lines)
 
 
-async def check_registries(app: App, registries: Sequence[Registry]) -> RegistrySummary:
-    """Check each registry once, record what changed, then send what is due."""
+async def check_registries(app: App, registries: Sequence[Registry], *, send: bool = True) -> RegistrySummary:
+    """Check each registry once, record what changed, then (``send``) send what is due.
+
+    The daemon passes ``send=False`` and sends through its own single sender."""
     summary = RegistrySummary()
     for registry in registries:
         events, failure = await check_registry(app, registry)
@@ -52,7 +54,8 @@ async def check_registries(app: App, registries: Sequence[Registry]) -> Registry
         if failure is not None:
             summary.failed += 1
             summary.failures.append((registry.name, failure))
-    await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=lambda: datetime.now(UTC))
+    if send:
+        await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=lambda: datetime.now(UTC))
     log.info(
         "event=registries_done checked=%d failed=%d events=%d", summary.checked, summary.failed, len(summary.events)
     )
