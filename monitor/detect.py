@@ -20,7 +20,6 @@ text the similarity of the printed label to it: a departure from the statutory w
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 from bisect import bisect_right
@@ -30,17 +29,16 @@ from itertools import accumulate
 
 from lxml import etree
 
-from monitor.detection.blocks import Block, element_text, extract_blocks, location
-from monitor.detection.normalize import normalize, quoted_at
+from monitor.detection.blocks import Block, extract_blocks, location
+from monitor.detection.judge import judge, make_finding
+from monitor.detection.normalize import normalize
 from monitor.detection.signals import compile_selector, jsonld_match, jsonld_objects, selected
 from monitor.extract import ParsedPage, decode_html, parse_html
 from monitor.models import Finding
-from monitor.rules import Rule, RuleSet, SelectorRule, load_rule_set
+from monitor.rules import RuleSet, SelectorRule, load_rule_set
 
 log = logging.getLogger(__name__)
 MAX_CHARS = 5 * 1024 * 1024
-CONTAINER_CHARS = 1500  # a banner element longer than this is a layout wrapper, not a banner
-_NAME = re.compile(r"\{name\d?\}")
 
 
 class Detector:
@@ -122,7 +120,7 @@ class Detector:
                 continue  # none of the class/id names occurs in the markup: skip the tree walk
             for selector in selectors:
                 for el, text in selected(root, selector, limit=5):
-                    out.append((10**9, _finding(rule.category, text or rule.description, rule, location(el))))
+                    out.append((10**9, make_finding(rule.category, text or rule.description, rule, location(el))))
         for outlet_rule in outlet_rules:
             selector = compile_selector(outlet_rule.selector)
             for el, text in selected(root, selector, limit=5) if selector is not None else ():
@@ -135,7 +133,7 @@ class Detector:
             for rule, selectors in self._jsonld_rules:
                 evidence = jsonld_match(objects, rule.jsonld) if objects else None
                 if evidence and (not selectors or any(_gate(root, s) for s in selectors)):
-                    out.append((10**9, _finding(rule.category, evidence, rule, "script[type=ld+json]")))
+                    out.append((10**9, make_finding(rule.category, evidence, rule, "script[type=ld+json]")))
         return out
 
 
@@ -165,10 +163,6 @@ def _blocks_with(page: str, starts: list[int], anchors: Sequence[str]) -> set[in
     return hits
 
 
-def _finding(category: str, text: str, rule: Rule, where: str, matched: str = "", score: float = 1.0) -> Finding:
-    return Finding(category, text, rule.lang, rule.id, where, matched or text[:200], score)
-
-
 _SELECTOR_NAME = re.compile(r"[.#]([\w-]+)|[*^$~|]?=\s*[\"']?([\w-]+)")
 
 
@@ -191,83 +185,6 @@ def _selectors(selectors: Sequence[str]) -> list[etree.XPath]:
     if joined is not None:
         return [joined]
     return [s for s in (compile_selector(sel) for sel in selectors) if s is not None]
-
-
-def _spans(rule: Rule, norm: str) -> tuple[list[tuple[int, int]], dict[str, str]]:
-    spans: list[tuple[int, int]] = []
-    names: dict[str, str] = {}
-    for pattern in rule.compiled:
-        for m in pattern.finditer(norm):
-            if m.end() > m.start() and not quoted_at(norm, m.start()):
-                spans.append(m.span())
-                names.update({k: v for k, v in m.groupdict().items() if v and k not in names})
-    return spans, names
-
-
-def _placed(rule: Rule, block: Block, start: int, end: int, size: int) -> bool:
-    """Whether a match at [start, end) of a block of ``size`` chars stands as the rule requires."""
-    coverage = (end - start) / size
-    if rule.prose == "deny":
-        return not block.prose
-    if rule.prose == "standalone":
-        if block.prose:
-            return coverage >= 0.8
-        return start <= 12 or coverage >= 0.5
-    return True
-
-
-def judge(rule: Rule, block: Block, norm: str) -> Finding | None:
-    """The finding ``rule`` makes of ``block`` (``norm`` is its normalised text), or None."""
-    if block.zone is not None or block.quoted or len(norm) > rule.max_chars:
-        return None
-    if block.link_only and block.hint is None:
-        return None  # a menu item ("Donate"), or a teaser card's headline and excerpt linking elsewhere
-    if _excerpt(block.text):
-        return None
-    if any(x.search(norm) for x in rule.compiled_exclude):
-        return None
-    spans, names = _spans(rule, norm)
-    if not spans:
-        return None
-    start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    if end - start < rule.min_span or not _placed(rule, block, start, end, len(norm)):
-        return None
-    if (rule.compiled_require or rule.require_or_banner) and (rule.require_scope == "all" or block.prose):
-        if not (any(r.search(norm) for r in rule.compiled_require) or (rule.require_or_banner and _banner_like(block))):
-            return None
-    matched = norm[start:end]
-    where = location(block.element) + ("" if block.source == "text" else f"[{block.source}]")
-    return _finding(rule.category, _banner_text(rule, block), rule, where, matched, _score(rule, matched, names))
-
-
-_ELLIPSIS = ("…", "...", "[…]", "(…)")
-
-
-def _excerpt(text: str) -> bool:
-    """A snippet cut out of other content (a search result, a teaser): it opens or trails off with an ellipsis."""
-    return len(text) > 80 and (text.startswith(_ELLIPSIS) or text.endswith(_ELLIPSIS))
-
-
-def _banner_like(block: Block) -> bool:
-    """In a banner-like element, or in the site template (footer, aside) but not a teaser link there."""
-    return block.hint is not None or (block.chrome and not block.link_only)
-
-
-def _banner_text(rule: Rule, block: Block) -> str:
-    """The block's text, or the whole banner element around it when the rule expands to containers."""
-    if rule.expand != "container" or block.source != "text" or block.hint is None:
-        return block.text
-    text = element_text(block.hint, limit=CONTAINER_CHARS + 1)
-    return text if len(text) <= CONTAINER_CHARS and block.text in text else block.text
-
-
-def _score(rule: Rule, matched: str, names: dict[str, str]) -> float:
-    """Similarity (0..1) of the printed text to the statutory one, name slots filled from the match."""
-    if not rule.statutory:
-        return 1.0
-    reference = _NAME.sub(lambda m: names.get(m.group(0)[1:-1], ""), rule.statutory)
-    ratio = difflib.SequenceMatcher(None, normalize(reference), matched, autojunk=False).ratio()
-    return round(ratio, 3)
 
 
 def _dedupe(found: list[tuple[int, Finding]]) -> list[Finding]:

@@ -28,10 +28,13 @@ _HINT_PREFIXES = (
     "banner", "notice", "disclaim", "plashka", "inoagent", "foreignagent", "warning", "donat",
     "paywall", "premium", "subscri", "regwall", "appeal", "contribut", "spende", "tamogat", "mecenat",
     "disclosure", "fundrais", "kulfoldi", "undesirable", "extremist", "infobox", "callout",
+    "locked", "gated", "restricted", "metered", "abonn", "apoy", "apoio", "destek", "wspier", "wsparc",
+    "sosteg", "soutien", "soutenir", "podderzh", "pidtrym", "patreon", "boosty", "crowdfund",
 )  # fmt: skip
 _HINT_WORDS = frozenset(
     "fa agent alert status label note notes gate pw cta help epic meter paid state membership "
-    "members member friends donate give spenden support supporter supporters supportus".split()
+    "members member friends donate give spenden support supporter supporters supportus lock abo apel "
+    "upgrade offer".split()
 )
 _HIDDEN_CLASSES = frozenset({"hidden", "d-none", "is-hidden", "hide", "invisible"})
 # A container titled like this holds other content's teasers, or readers' comments.

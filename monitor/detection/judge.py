@@ -1,0 +1,125 @@
+"""How one rule judges one block: where the match stands, what text the finding reports, its score.
+
+A match becomes a :class:`~monitor.models.Finding` only when it speaks for the page (see the
+module docstring of :mod:`monitor.detect` for the policy); this module holds that policy so the
+engine in :mod:`monitor.detect` only finds candidate blocks and collects the verdicts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from lxml import etree
+
+from monitor.detection.blocks import Block, element_text, location
+from monitor.detection.normalize import normalize, quoted_at
+from monitor.models import Finding
+from monitor.rules import Rule
+
+CONTAINER_CHARS = 1500  # a banner element longer than this is a layout wrapper, not a banner
+_NAME = re.compile(r"\{name\d?\}")
+
+
+def make_finding(category: str, text: str, rule: Rule, where: str, matched: str = "", score: float = 1.0) -> Finding:
+    return Finding(category, text, rule.lang, rule.id, where, matched or text[:200], score)
+
+
+def _spans(rule: Rule, norm: str) -> tuple[list[tuple[int, int]], dict[str, str]]:
+    spans: list[tuple[int, int]] = []
+    names: dict[str, str] = {}
+    for pattern in rule.compiled:
+        for m in pattern.finditer(norm):
+            if m.end() > m.start() and not quoted_at(norm, m.start()):
+                spans.append(m.span())
+                names.update({k: v for k, v in m.groupdict().items() if v and k not in names})
+    return spans, names
+
+
+def _placed(rule: Rule, block: Block, start: int, end: int, size: int) -> bool:
+    """Whether a match at [start, end) of a block of ``size`` chars stands as the rule requires."""
+    coverage = (end - start) / size
+    if rule.prose == "deny":
+        return not block.prose
+    if rule.prose == "standalone":
+        if block.prose:
+            return coverage >= 0.8
+        # In a banner-like element (a meter bar, a gate box) the match is the banner's wherever it stands.
+        return start <= 12 or coverage >= 0.5 or block.hint is not None
+    return True
+
+
+def judge(rule: Rule, block: Block, norm: str) -> Finding | None:
+    """The finding ``rule`` makes of ``block`` (``norm`` is its normalised text), or None."""
+    if block.zone is not None or block.quoted or len(norm) > rule.max_chars:
+        return None
+    if block.link_only and block.hint is None:
+        return None  # a menu item ("Donate"), or a teaser card's headline and excerpt linking elsewhere
+    if _excerpt(block.text):
+        return None
+    if any(x.search(norm) for x in rule.compiled_exclude):
+        return None
+    spans, names = _spans(rule, norm)
+    if not spans:
+        return None
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    if end - start < rule.min_span or not _placed(rule, block, start, end, len(norm)):
+        return None
+    if (rule.compiled_require or rule.require_or_banner) and (rule.require_scope == "all" or block.prose):
+        if not (any(r.search(norm) for r in rule.compiled_require) or (rule.require_or_banner and _banner_like(block))):
+            return None
+    matched = norm[start:end]
+    where = location(block.element) + ("" if block.source == "text" else f"[{block.source}]")
+    return make_finding(rule.category, _banner_text(rule, block), rule, where, matched, _score(rule, matched, names))
+
+
+_ELLIPSIS = ("…", "...", "[…]", "(…)")
+
+
+def _excerpt(text: str) -> bool:
+    """A snippet cut out of other content (a search result, a teaser): it opens or trails off with an ellipsis."""
+    return len(text) > 80 and (text.startswith(_ELLIPSIS) or text.endswith(_ELLIPSIS))
+
+
+def _banner_like(block: Block) -> bool:
+    """In a banner-like element, or in the site template (footer, aside) but not a teaser link there."""
+    return block.hint is not None or (block.chrome and not block.link_only)
+
+
+def _banner_text(rule: Rule, block: Block) -> str:
+    """The block's text, or the whole banner element around it when the rule expands to containers."""
+    if rule.expand != "container" or block.source != "text":
+        return block.text
+    box = block.hint if block.hint is not None else _titled_box(block)
+    if box is None:
+        return block.text
+    text = element_text(box, limit=CONTAINER_CHARS + 1)
+    return text if len(text) <= CONTAINER_CHARS and block.text in text else block.text
+
+
+_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6", "strong", "b"})
+
+
+def _titled_box(block: Block) -> etree._Element | None:
+    """A short heading's box («Поддержите нас» over the appeal's text and button), when it is small.
+
+    An unnamed box (a Gutenberg group, a Tilda record) gives no class hint, but a title that
+    matched alone says little: the box it heads is the appeal. Never the article or the page.
+    """
+    el = block.element
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if tag not in _HEADINGS and len(block.text.split()) > 8:
+        return None
+    parent = el.getparent()
+    if parent is None or not isinstance(parent.tag, str) or parent.tag.lower() in ("article", "main", "body", "html"):
+        return None
+    return parent if len(parent) <= 6 and len(element_text(parent, limit=700)) <= 600 else None
+
+
+def _score(rule: Rule, matched: str, names: dict[str, str]) -> float:
+    """Similarity (0..1) of the printed text to the statutory one, name slots filled from the match."""
+    if not rule.statutory:
+        return 1.0
+    reference = _NAME.sub(lambda m: names.get(m.group(0)[1:-1], ""), rule.statutory)
+    ratio = difflib.SequenceMatcher(None, normalize(reference), matched, autojunk=False).ratio()
+    return round(ratio, 3)
