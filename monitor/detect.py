@@ -32,6 +32,7 @@ from lxml import etree
 from monitor.detection.blocks import Block, extract_blocks, location
 from monitor.detection.judge import judge, make_finding
 from monitor.detection.normalize import normalize
+from monitor.detection.selfname import site_names
 from monitor.detection.signals import compile_selector, jsonld_match, jsonld_objects, selected
 from monitor.extract import ParsedPage, decode_html, parse_html
 from monitor.models import Finding
@@ -100,9 +101,12 @@ class Detector:
         page = "\n".join(norms)
         starts = list(accumulate((len(n) + 1 for n in norms[:-1]), initial=0))
         found: list[tuple[int, Finding]] = []
+        own: tuple[re.Pattern[str], ...] | None = None  # the outlet's own name, looked up when first needed
         for rule in self._text_rules:
             for i in sorted(_blocks_with(page, starts, rule.anchors)):
-                finding = judge(rule, blocks[i], norms[i])
+                if own is None and rule.require_or_banner:
+                    own = site_names(root)
+                finding = judge(rule, blocks[i], norms[i], own or ())
                 if finding is not None:
                     found.append((blocks[i].order, finding))
         found.extend(self._structured(root, html, outlet_rules))

@@ -71,3 +71,15 @@ def test_realworld_pages():
     score = _score(SHARED / "realworld")
     assert score["micro"] >= 0.90
     assert score["trap_fp"] == 0
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+HELDOUT = sorted(p.name for p in FIXTURES.glob("heldout*") if (p / "truth.yaml").exists())
+
+
+@pytest.mark.parametrize("corpus", HELDOUT)
+def test_heldout_pages(corpus):
+    """Pages written apart from the dev corpus (other outlets, layouts, wording and traps): no overfitting."""
+    score = _score(FIXTURES / corpus)
+    assert score["micro"] >= 0.9
+    assert score["trap_fp"] == 0

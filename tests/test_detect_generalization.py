@@ -61,3 +61,28 @@ def test_jsonld_flag_with_the_article_body_as_its_element_is_no_paywall():
     body = "<div class='paywall-body'><p>The council voted on Tuesday.</p><p>Work starts in April.</p></div>"
     assert cats(LD_FALSE + body) == set()
     assert cats(LD_FALSE + "<div class='paywall-offer'>Subscribe to keep reading: $1 a week</div>") == {"paywall"}
+
+
+def _site(title: str, body: str) -> str:
+    name = title.split(" — ")[0]
+    return (
+        f"<html><head><title>{title}</title></head><body><header><a class='logo' href='/'>{name}</a></header>"
+        f"{body}<footer>© {name}</footer></body></html>"
+    )
+
+
+def test_outlet_naming_itself_in_about_prose_is_its_own_notice():
+    about = (
+        "<main><div class='text'><p>We cover the Arctic since 2015.</p><p>In 2024 the Prosecutor General declared "
+        "The Polar Ledger an “undesirable organization”.</p><p>We keep reporting.</p></div></main>"
+    )
+    assert {f.category for f in detect(_site("The Polar Ledger — About", about))} == {"undesirable_label"}
+    # the same sentence about another outlet, on this outlet's site, is news
+    news = about.replace("The Polar Ledger an", "The Tundra Times an")
+    assert detect(_site("The Polar Ledger — About", news)) == []
+
+
+def test_declined_russian_name_matches_by_stems():
+    body = "<div class='x'>Генпрокуратура объявила «Вольную Каму» нежелательной организацией.</div>"
+    assert {f.category for f in detect(_site("Вольная Кама — Главная", body))} == {"undesirable_label"}
+    assert detect(_site("Пермский день — Главная", body)) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 
 from lxml import etree
 
@@ -49,8 +50,13 @@ def _placed(rule: Rule, block: Block, start: int, end: int, size: int) -> bool:
     return True
 
 
-def judge(rule: Rule, block: Block, norm: str) -> Finding | None:
-    """The finding ``rule`` makes of ``block`` (``norm`` is its normalised text), or None."""
+def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = ()) -> Finding | None:
+    """The finding ``rule`` makes of ``block`` (``norm`` is its normalised text), or None.
+
+    ``own`` matches the outlet's own name (:func:`~monitor.detection.selfname.site_names`): for a
+    rule that needs the outlet to speak of itself (``require`` … ``or_banner``), a block naming the
+    outlet is that, even in the prose of its About page.
+    """
     if block.zone is not None or block.quoted or len(norm) > rule.max_chars:
         return None
     if block.link_only and block.hint is None:
@@ -63,10 +69,15 @@ def judge(rule: Rule, block: Block, norm: str) -> Finding | None:
     if not spans:
         return None
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    if end - start < rule.min_span or not _placed(rule, block, start, end, len(norm)):
+    if end - start < rule.min_span:
+        return None
+    # The outlet names itself in the matched sentence ("declared The Tundra Times undesirable").
+    named = rule.require_or_banner and any(p.search(norm, max(0, start - 60), end) for p in own)
+    if not (_placed(rule, block, start, end, len(norm)) or (named and rule.prose == "deny")):
         return None
     if (rule.compiled_require or rule.require_or_banner) and (rule.require_scope == "all" or block.prose):
-        if not (any(r.search(norm) for r in rule.compiled_require) or (rule.require_or_banner and _banner_like(block))):
+        banner = rule.require_or_banner and (named or _banner_like(block))
+        if not (banner or any(r.search(norm) for r in rule.compiled_require)):
             return None
     matched = norm[start:end]
     where = location(block.element) + ("" if block.source == "text" else f"[{block.source}]")
