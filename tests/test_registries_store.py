@@ -95,3 +95,25 @@ def test_events_of_unlinked_entries_carry_the_registry_tags(store):
     (event,) = store.registry.apply("minjust-fa", later, [], outlet_for=lambda r: "minjust-fa", tags=["russia"])
     assert event.tags == ("russia",)
     assert store.category_states() == []  # the tag holder is not an outlet
+
+
+def test_a_registry_that_keeps_failing_is_unreachable_once_then_recovered(store):
+    _apply(store, [_row("101", "A")], T0)
+    fails = [
+        store.registry.record_failure(
+            "minjust-fa", _fetch(T0 + n * timedelta(hours=1)), "HTTP 503", unreachable_after=2
+        )
+        for n in (1, 2, 3)
+    ]
+    assert [len(events) for events in fails] == [0, 1, 0]
+    (down,) = fails[1]
+    assert (down.category, down.change, down.outlet, down.after) == (
+        "availability",
+        "unreachable",
+        "minjust-fa",
+        "HTTP 503",
+    )
+    back = store.registry.apply(
+        "minjust-fa", _fetch(T0 + timedelta(hours=4)), [_row("101", "A")], outlet_for=str, unreachable_after=2
+    )
+    assert [(e.change, e.before) for e in back] == [("recovered", "HTTP 503")]

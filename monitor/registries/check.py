@@ -75,8 +75,15 @@ async def check_registry(app: App, registry: Registry) -> tuple[list[Event], str
     refs = [app.archive.write(r) if r.status is not None else None for r in results]
     if isinstance(rows, str):
         log.warning("event=registry_failed registry=%s url=%s cause=%s", registry.name, first.url, rows)
-        app.store.registry.record_failure(registry.name, first, rows, archive_ref=refs[0])
-        return [], rows
+        events = app.store.registry.record_failure(
+            registry.name,
+            first,
+            rows,
+            archive_ref=refs[0],
+            unreachable_after=app.config.detection.unreachable_after,
+            route=lambda event: _route(app, registry, event),
+        )
+        return events, rows
     events = app.store.registry.apply(
         registry.name,
         first,
@@ -85,6 +92,7 @@ async def check_registry(app: App, registry: Registry) -> tuple[list[Event], str
         archive_ref=refs[0],
         route=lambda event: _route(app, registry, event),
         tags=registry.tags,
+        unreachable_after=app.config.detection.unreachable_after,
     )
     log.info("event=registry_checked registry=%s rows=%d events=%d", registry.name, len(rows), len(events))
     return events, None

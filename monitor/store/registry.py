@@ -19,6 +19,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from monitor.models import Event, FetchResult
+from monitor.observe import AVAILABILITY
 from monitor.registries.rows import RegistryRow, RowChange, diff_rows
 from monitor.store import observations as obs
 from monitor.store import outbox
@@ -113,11 +114,13 @@ class RegistryStore:
         archive_ref: str | None = None,
         route: Route | None = None,
         tags: Sequence[str] = (),
+        unreachable_after: int = 0,
     ) -> list[Event]:
         """Store a successful fetch of ``registry`` (all its rows) and return the events it makes.
 
         ``tags`` are the registry's: events of entries no outlet links to carry them, so subscribers'
-        tag filters select them in digests as in alerts.
+        tag filters select them in digests as in alerts. After ``unreachable_after`` failures in a row
+        (an ``unreachable`` event was made), this success also makes a ``recovered`` event.
         """
         with self._tx(write=True) as s:
             source, page = _source(s, registry, fetch.url)
@@ -127,9 +130,12 @@ class RegistryStore:
             changes = diff_rows(listed, rows) if source.baselined else []
             _upsert(s, registry, current, rows, fetch.fetched_at)
             snapshot = obs.add_snapshot(s, page, fetch, _digest(rows), None, archive_ref)
+            was_down, last_error = 0 < unreachable_after <= source.consecutive_failures, source.last_error
             _checked(source, page, fetch, None, len(rows))
             source.baselined = True
             event_rows = [_event(page, snapshot, change, outlet_for) for change in changes]
+            if was_down:
+                event_rows.insert(0, _availability(page, snapshot, registry, "recovered", last_error, "reachable"))
             s.add_all(event_rows)
             s.flush()
             events = to_events(s, event_rows)
@@ -137,12 +143,34 @@ class RegistryStore:
                 outbox.add_alerts(s, events, route, fetch.fetched_at)
         return events
 
-    def record_failure(self, registry: str, fetch: FetchResult, error: str, archive_ref: str | None = None) -> None:
-        """A fetch that gave no complete list: kept as a snapshot with its error; rows untouched."""
+    def record_failure(
+        self,
+        registry: str,
+        fetch: FetchResult,
+        error: str,
+        *,
+        archive_ref: str | None = None,
+        unreachable_after: int = 0,
+        route: Route | None = None,
+    ) -> list[Event]:
+        """A fetch that gave no complete list: kept as a snapshot with its error; rows untouched.
+
+        The ``unreachable_after``-th failure in a row makes one ``unreachable`` event (category
+        ``availability``), so a registry that silently stops answering cannot hide designations.
+        """
         with self._tx(write=True) as s:
             source, page = _source(s, registry, fetch.url)
-            obs.add_snapshot(s, page, fetch, None, None, archive_ref)
+            snapshot = obs.add_snapshot(s, page, fetch, None, None, archive_ref)
             _checked(source, page, fetch, error, source.rows)
+            if not 0 < unreachable_after == source.consecutive_failures:
+                return []
+            row = _availability(page, snapshot, registry, "unreachable", None, error)
+            s.add(row)
+            s.flush()
+            events = to_events(s, [row])
+            if route is not None:
+                outbox.add_alerts(s, events, route, fetch.fetched_at)
+        return events
 
     def entries(self, registry: str | None = None) -> list[RegistryEntry]:
         with self._tx() as s:
@@ -244,6 +272,16 @@ def _event(page: PageRow, snapshot: SnapshotRow, change: RowChange, outlet_for: 
         detail=change.detail,
         created_at=snapshot.fetched_at,
     )
+
+
+def _availability(
+    page: PageRow, snapshot: SnapshotRow, registry: str, change: str, before: str | None, after: str | None
+) -> EventRow:
+    return EventRow(
+        page_id=page.id, snapshot_id=snapshot.id, before_snapshot_id=None, outlet=registry, url=page.url,
+        category=AVAILABILITY, change=change, before=before, after=after, word_diff=[],
+        detail=f"registry {registry}", created_at=snapshot.fetched_at,
+    )  # fmt: skip
 
 
 def _digest(rows: Sequence[RegistryRow]) -> str:
