@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from hashlib import sha256
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -46,7 +46,6 @@ from monitor.schedule import JOB_DEFAULTS, cron_trigger, first_run, last_checks,
 log = logging.getLogger(__name__)
 SEND_INTERVAL = 60.0
 MAX_PARALLEL_CHECKS = 4  # outlets crawled at once: bounds memory and sockets when many fall due together
-CANCEL_GRACE = 5.0  # after the shutdown timeout, how long cancelled checks get to unwind
 
 
 def kv(event: str, **fields: Any) -> str:
@@ -77,6 +76,7 @@ class Daemon:
         self.app = App.open(config)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.stopping = asyncio.Event()
+        self.forced = asyncio.Event()
         self.running: set[asyncio.Task[Any]] = set()
         self.checking: set[str] = set()  # outlets whose check is in flight
         self.parallel = asyncio.Semaphore(MAX_PARALLEL_CHECKS)
@@ -106,10 +106,10 @@ class Daemon:
         await self.shutdown()
 
     def stop(self, sig: signal.Signals) -> None:
+        """The first SIGTERM/SIGINT stops gracefully; a second one stops waiting for running checks."""
         if self.stopping.is_set():
-            log.warning(kv("stop_forced", signal=sig.name, abandoned=len(self.running)))
-            for task in self.running:
-                task.cancel()
+            log.warning(kv("stop_forced", signal=sig.name, running_jobs=len(self.running)))
+            self.forced.set()
             return
         log.info(kv("stop_requested", signal=sig.name))
         self.stopping.set()
@@ -215,9 +215,6 @@ class Daemon:
                 )
                 started = time.monotonic()
                 summary = await check_once(app, [outlet], send=False)
-        except asyncio.CancelledError:
-            log.warning(kv("check_abandoned", outlet=outlet_name, reason="shutdown timeout"))
-            raise
         finally:
             self.checking.discard(outlet_name)
         log.info(
@@ -284,20 +281,43 @@ class Daemon:
             old.close()
 
     async def shutdown(self) -> None:
-        """Stop scheduling, let running checks finish (bounded), then close the store."""
+        """Stop scheduling, let running checks finish (bounded), then close the store.
+
+        The scheduler is paused, not shut down, while checks finish: APScheduler's shutdown cancels
+        running jobs, and a crawl cancelled mid-way comes back as "not fetched" pages that would be
+        recorded as failures of the outlet. Checks still running at the timeout are abandoned instead.
+        """
         timeout = self.app.config.daemon.shutdown_timeout
         log.info(kv("daemon_stopping", running_jobs=len(self.running), timeout=timeout))
-        self.scheduler.shutdown(wait=False)
+        self.scheduler.pause()
         if self.running:
-            _done, pending = await asyncio.wait(set(self.running), timeout=timeout)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending, timeout=CANCEL_GRACE)
+            finished = asyncio.ensure_future(asyncio.wait(set(self.running)))
+            forced = asyncio.ensure_future(self.forced.wait())
+            await asyncio.wait({finished, forced}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            forced.cancel()
+            if not finished.done():
+                finished.cancel()
+                self.abandon()
+        self.scheduler.shutdown(wait=False)
         if self.closing:
-            await asyncio.wait(set(self.closing), timeout=CANCEL_GRACE)
+            await asyncio.wait(set(self.closing))
         self.app.close()
         log.info(kv("daemon_stopped"))
+
+    def abandon(self) -> NoReturn:
+        """End the process now, leaving running checks unfinished and unrecorded.
+
+        Every page's observation, events and deliveries are committed in one transaction and mail is
+        written atomically, so stopping here is as safe as a crash (which the daemon survives, see
+        docs/daemon.md); resuming or cancelling the crawl instead could record a false failure. The
+        abandoned checks run again at the next start, since their outlets' last checks did not move.
+        """
+        for name in sorted(self.checking):
+            log.warning(kv("check_abandoned", outlet=name, reason="still running at the shutdown timeout"))
+        self.app.close()
+        log.info(kv("daemon_stopped", abandoned=len(self.checking)))
+        logging.shutdown()
+        os._exit(0)
 
 
 async def _close_after(app: App, tasks: set[asyncio.Task[Any]]) -> None:

@@ -54,6 +54,15 @@ class DaemonProcess:
             if needle in line:
                 return line
 
+    def rest(self) -> list[str]:
+        """Every line not read yet, once the process has exited."""
+        self.proc.wait(timeout=60)
+        lines = []
+        while (line := self._queue.get(timeout=10)) is not None:
+            lines.append(line)
+        self.lines.extend(lines)
+        return lines
+
     def count(self, needle: str) -> int:
         """How many lines read so far contain ``needle``."""
         return sum(needle in line for line in self.lines)
