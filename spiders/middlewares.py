@@ -151,9 +151,31 @@ def crawl_delays(crawler: Crawler) -> dict[str, float]:
 
 
 class CrawlDelayAutoThrottle(AutoThrottle):
-    """AutoThrottle that never lowers a slot's delay below its host's robots.txt ``Crawl-delay``."""
+    """AutoThrottle for a monitor: starts at ``DOWNLOAD_DELAY``, learns from 304s, and never lowers a
+    slot's delay below its host's robots.txt ``Crawl-delay``.
+
+    Scrapy's AutoThrottle only lowers a delay on a 200 (small error pages would fool it), so on a
+    check where most pages answer 304 Not Modified every host stayed at ``AUTOTHROTTLE_START_DELAY``
+    for the whole crawl. A 304 is the healthy answer a monitor hopes for, and its latency is real.
+    """
+
+    def _start_delay(self) -> float:
+        return self.mindelay  # start at the configured delay; slow servers still push it up
+
+    _slot_key = ""  # the slot of the response being adjusted for (set just before _adjust_delay)
+
+    def _response_downloaded(self, response: Response, request: Request, spider: object = None) -> None:
+        # ``response.meta`` is not available yet at response_downloaded (it raised AttributeError for
+        # every response, logged with a traceback, and the Crawl-delay floor was never applied).
+        self._slot_key = request.meta.get("download_slot", "")
+        super()._response_downloaded(response, request, spider)  # type: ignore[arg-type]
 
     def _adjust_delay(self, slot: Slot, latency: float, response: Response) -> None:
+        if response.status == 304:
+            response = response.replace(status=200)
         super()._adjust_delay(slot, latency, response)
-        floor = crawl_delays(self.crawler).get(response.meta.get("download_slot", ""), 0.0)
-        slot.delay = max(slot.delay, floor)
+        try:
+            key = response.meta.get("download_slot", "")
+        except AttributeError:  # not tied to its request yet (the response_downloaded signal)
+            key = self._slot_key
+        slot.delay = max(slot.delay, crawl_delays(self.crawler).get(key, 0.0))

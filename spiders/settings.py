@@ -27,12 +27,15 @@ COOKIES_ENABLED = False
 METAREFRESH_ENABLED = False
 
 # Throttling: a handful of pages per outlet, spread out. AutoThrottle adapts to each server's latency.
-CONCURRENT_REQUESTS = 16
+# The global limit counts requests that wait in a host's queue for its delay, so it must exceed the
+# number of hosts times the per-host limit: with 16, a watchlist of 100 outlets was fetched 16 hosts
+# at a time (1,000 pages: 67 s instead of 6 s). Requests still leave one per host per delay.
+CONCURRENT_REQUESTS = 256
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50%, so checks of many outlets do not fire in lockstep
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_START_DELAY = 0.5  # unused: CrawlDelayAutoThrottle starts each host at DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
