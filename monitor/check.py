@@ -15,8 +15,8 @@ from monitor.app import App
 from monitor.config import Outlet
 from monitor.coverage import record_coverage_events
 from monitor.coverage import snapshot as coverage_snapshot
-from monitor.crawl import FetchRequest, fetch
-from monitor.extract import content_fingerprint, decode_html
+from monitor.crawl import FetchRequest, fetch_each
+from monitor.extract import ParsedPage, decode_html
 from monitor.models import Event, FetchResult, Finding
 from monitor.notify.deliver import drain
 from monitor.notify.routing import recipients
@@ -55,16 +55,19 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     app.store.sync_outlets([outlet_spec(o) for o in outlets])
     coverage_before = {o.name: coverage_snapshot(app, o) for o in outlets}
     requests, owners = build_requests(app, outlets)
-    results = await fetch(requests, app.fetch_settings, validators=app.store.validators)
     summary = CheckSummary()
     kinds = {r.url: r.kind for r in requests}
-    for result in results:
+
+    def handle(result: FetchResult) -> None:
         outlet = owners.get(result.url) or owners.get(result.source or "")
         if outlet is None:  # a URL we did not ask for: never store what we cannot attribute
             log.warning("event=unattributed url=%s", result.url)
-            continue
+            return
         reading, events = process_result(app, outlet, result, is_feed=kinds.get(result.url, "page") != "page")
         tally(summary, result, reading, events)
+
+    # Each result is stored as it arrives: no body waits in memory for the rest of the crawl.
+    await fetch_each(requests, app.fetch_settings, handle, validators=app.store.validators)
     for outlet in outlets:
         route = functools.partial(recipients_for, app)
         summary.events.extend(record_coverage_events(app, outlet, coverage_before[outlet.name], route))
@@ -144,14 +147,16 @@ def read_page(app: App, outlet: Outlet, result: FetchResult, previous: PageState
         return Reading(last_hash, last_seen(previous))
     if is_feed:
         return Reading(None, [])
-    html = decode_html(result.body, result.headers.get("content-type"))
-    outcome = classify(result, html, app.signatures)
+    # Parsed once: the outcome check, the fingerprint and the detector all read this tree.
+    page = ParsedPage.parse(decode_html(result.body, result.headers.get("content-type")))
+    outcome = classify(result, page.html, app.signatures, root=page.root)
     if outcome is not None:
         return Reading(failure=outcome.cause)
-    content_hash = content_fingerprint(html)
+    content_hash = page.fingerprint()
     if previous is not None and content_hash == last_hash:
         return Reading(content_hash, last_seen(previous))
-    return Reading(content_hash, app.detector.detect(html, url=result.final_url, outlet_rules=app.outlet_rules(outlet)))
+    rules = app.outlet_rules(outlet)
+    return Reading(content_hash, app.detector.detect_parsed(page, url=result.final_url, outlet_rules=rules))
 
 
 def last_seen(state: PageState) -> list[Finding]:

@@ -213,37 +213,101 @@ async def fetch(
     Requested URLs come first, in request order (each exactly once, whatever happened), then the
     articles followed from feeds and sitemaps (``source`` set). Callable repeatedly on one reactor.
     ``validators(url) -> (etag, last_modified)``, if given, makes followed articles conditional GETs
-    too (requested pages carry theirs in the FetchRequest).
+    too (requested pages carry theirs in the FetchRequest). Holds every body until the crawl ends:
+    for a whole watchlist, :func:`fetch_each` keeps memory flat.
     """
     pages = _unique(requests)
     if not pages:
         return []
+    items: list[FetchResult] = []
+    reason = await _crawl(pages, settings, validators, items.append)
+    return _assemble(pages, items, reason)
+
+
+async def fetch_each(
+    requests: Sequence[FetchRequest],
+    settings: FetchSettings,
+    on_result: Callable[[FetchResult], None],
+    validators: Callable[[str], tuple[str | None, str | None]] | None = None,
+) -> None:
+    """Like :func:`fetch`, but hand each result to ``on_result`` as soon as it arrives, then a
+    placeholder error result for each requested URL the crawl never reached.
+
+    The same results as ``fetch`` (each URL once), in arrival order. No body outlives its handling,
+    so a check of 10,000 pages needs no more memory than one of 100, and handling overlaps the
+    network. If ``on_result`` raises, the crawl is stopped and the exception re-raised here.
+    """
+    pages = _unique(requests)
+    asked = {page.url for page in pages}
+    done: set[str] = set()
+    failure: list[BaseException] = []
+
+    def deliver(item: FetchResult) -> None:
+        if failure or item.url in done or (item.source is not None and item.url in asked):
+            return
+        done.add(item.url)
+        try:
+            on_result(item)
+        except Exception as exc:
+            failure.append(exc)
+            raise _StopCrawl from exc
+
+    reason = await _crawl(pages, settings, validators, deliver) if pages else "finished"
+    if failure:
+        raise failure[0]
+    why = "crawl time limit reached before fetch" if reason in _TIMED_OUT else "not fetched"
+    for page in pages:
+        if page.url not in done:
+            on_result(_missing(page, f"{why} ({reason})"))
+
+
+class _StopCrawl(Exception):
+    """Raised by a result handler that failed: stop fetching, the error is reported after the crawl."""
+
+
+async def _crawl(
+    pages: list[FetchRequest],
+    settings: FetchSettings,
+    validators: Callable[[str], tuple[str | None, str | None]] | None,
+    on_item: Callable[[FetchResult], None],
+) -> str:
+    """One crawl of ``pages``, every scraped FetchResult to ``on_item``; returns the finish reason."""
     from spiders.outlet import OutletSpider
 
     install_reactor()
     _quiet_robots_errors()
     runner = AsyncCrawlerRunner(build_settings(settings))
     crawler = runner.create_crawler(OutletSpider)
-    items: list[FetchResult] = []
+    counts = {"results": 0, "failed": 0}
+    stopping: list[asyncio.Future[None]] = []
 
     def collect(item: Any, **_: Any) -> None:
-        if isinstance(item, FetchResult):
-            items.append(item)
+        if not isinstance(item, FetchResult) or stopping:
+            return
+        counts["results"] += 1
+        counts["failed"] += item.error is not None
+        try:
+            on_item(item)
+        except _StopCrawl:
+            assert crawler.engine is not None
+            stopping.append(asyncio.ensure_future(crawler.engine.close_spider_async(reason="handler_error")))
 
     crawler.signals.connect(collect, signal=signals.item_scraped)
     started = time.monotonic()
     await runner.crawl(crawler, requests=pages, validators=validators)
     reason = (crawler.stats.get_value("finish_reason") if crawler.stats else None) or "unknown"
-    results = _assemble(pages, items, reason)
     log.info(
         "fetched %d URLs (%d requested, %d failed) in %.1fs, finish reason %s",
-        len(results),
+        counts["results"],
         len(pages),
-        sum(1 for r in results if r.error),
+        counts["failed"],
         time.monotonic() - started,
         reason,
     )
-    return results
+    return str(reason)
+
+
+_TIMED_OUT = ("crawl_deadline", "closespider_timeout")
 
 
 def _assemble(pages: list[FetchRequest], items: list[FetchResult], reason: str) -> list[FetchResult]:
@@ -255,8 +319,7 @@ def _assemble(pages: list[FetchRequest], items: list[FetchResult], reason: str) 
             by_url.setdefault(item.url, item)
         elif item.url not in by_url and all(f.url != item.url for f in followed):
             followed.append(item)
-    timed_out = reason in ("crawl_deadline", "closespider_timeout")
-    why = "crawl time limit reached before fetch" if timed_out else "not fetched"
+    why = "crawl time limit reached before fetch" if reason in _TIMED_OUT else "not fetched"
     requested = [by_url.get(page.url) or _missing(page, f"{why} ({reason})") for page in pages]
     asked = {page.url for page in pages}
     return requested + [f for f in followed if f.url not in asked]

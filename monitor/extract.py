@@ -13,11 +13,12 @@ import codecs
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 
 import charset_normalizer
 from lxml import etree
 
-from monitor.detection.blocks import extract_blocks
+from monitor.detection.blocks import Block, extract_blocks
 
 MAX_BYTES = 5 * 1024 * 1024
 _CHARSET_PARAM = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
@@ -148,19 +149,43 @@ def content_fingerprint(html: str) -> str:
     markup and class names (build hashes), every digit run (timestamps, relative times, view and
     follower counters, nonces, cache-busting tokens and meter counts), and ad slots (no text).
     """
-    try:
-        return _fingerprint(html)
-    except Exception:  # hostile markup: fall back to the raw text rather than fail the check
-        return hashlib.sha256(_DIGITS.sub("0", html).encode("utf-8", "replace")).hexdigest()
+    return ParsedPage.parse(html).fingerprint()
 
 
-def _fingerprint(html: str) -> str:
-    root = parse_html(html)
-    if root is None:
-        return hashlib.sha256(b"").hexdigest()
-    digest = hashlib.sha256()
-    for block in extract_blocks(root):
-        if block.zone is None:  # comments, related links, navigation and quotations never yield findings
-            digest.update(_DIGITS.sub("0", f"{block.source}|{block.text}\n").encode("utf-8", "replace"))
-    digest.update(json.dumps(_paywall_flags(root)).encode())
-    return digest.hexdigest()
+@dataclass
+class ParsedPage:
+    """A decoded page parsed once, with its blocks: what the check's fingerprint, outcome
+    classification and detector all read (each used to parse the page again)."""
+
+    html: str
+    root: etree._Element | None
+    blocks: list[Block]
+    broken: bool = False  # lxml or the block walk failed on this markup
+
+    @classmethod
+    def parse(cls, html: str) -> ParsedPage:
+        """Never raises: markup that cannot be walked becomes a ``broken`` page without a tree."""
+        try:
+            root = parse_html(html)
+            return cls(html, root, extract_blocks(root) if root is not None else [])
+        except Exception:
+            return cls(html, None, [], broken=True)
+
+    def fingerprint(self) -> str:
+        """``content_fingerprint`` of this page."""
+        try:
+            if self.broken:
+                raise ValueError("unparseable page")
+            return self._fingerprint()
+        except Exception:  # hostile markup: fall back to the raw text rather than fail the check
+            return hashlib.sha256(_DIGITS.sub("0", self.html).encode("utf-8", "replace")).hexdigest()
+
+    def _fingerprint(self) -> str:
+        if self.root is None:
+            return hashlib.sha256(b"").hexdigest()
+        digest = hashlib.sha256()
+        for block in self.blocks:
+            if block.zone is None:  # comments, related links, navigation and quotations never yield findings
+                digest.update(_DIGITS.sub("0", f"{block.source}|{block.text}\n").encode("utf-8", "replace"))
+        digest.update(json.dumps(_paywall_flags(self.root)).encode())
+        return digest.hexdigest()

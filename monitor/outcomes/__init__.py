@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from lxml import etree
 from lxml import html as lxml_html
 
 from monitor.errors import ConfigError
@@ -87,12 +88,16 @@ def _signature(entry: dict[str, Any]) -> Signature:
     )
 
 
-def classify(result: FetchResult, html: str, signatures: Sequence[Signature]) -> Outcome | None:
-    """An Outcome when this successful response is not the outlet's content, else None."""
+def classify(
+    result: FetchResult, html: str, signatures: Sequence[Signature], root: etree._Element | None = None
+) -> Outcome | None:
+    """An Outcome when this successful response is not the outlet's content, else None.
+
+    ``root``: the page already parsed by ``monitor.extract.parse_html`` (the check parses once)."""
     moved = _foreign_redirect(result)
     if moved:
         return moved
-    title, text, length = _title_and_text(html)
+    title, text, length = _title_and_text(html) if root is None else _tree_title_and_text(root)
     raw = html[:_RAW_LIMIT]
     for signature in signatures:
         if signature.matches(title, text, raw, length):
@@ -124,6 +129,19 @@ def _title_and_text(html: str) -> tuple[str, str, int]:
         bad.drop_tree()
     title = " ".join(" ".join(root.xpath("//title//text()")).split())
     text = " ".join(" ".join(root.xpath("//body//text()")).split())
+    return title, text[:_TEXT_LIMIT], len(text)
+
+
+_VISIBLE_TEXT = etree.XPath(
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+)
+_TITLE_TEXT = etree.XPath("//title//text()")
+
+
+def _tree_title_and_text(root: etree._Element) -> tuple[str, str, int]:
+    """``_title_and_text`` on a parsed tree, read without modifying it (the detector reads it next)."""
+    title = " ".join(" ".join(_TITLE_TEXT(root)).split())  # type: ignore[arg-type]
+    text = " ".join(" ".join(_VISIBLE_TEXT(root)).split())  # type: ignore[arg-type]
     return title, text[:_TEXT_LIMIT], len(text)
 
 
