@@ -43,6 +43,13 @@ def cats(body: str) -> set[str]:
         f"<section class='zone'><h3>Обсуждение (12)</h3><div>{LABEL_2022}</div></section>",
         f"<section class='zone'><h3>In other news</h3><div>{LABEL_2022}</div></section>",
         f"<main><h1>Найдено 2 материала по запросу «плашка»</h1><ol><li><div>{LABEL_2022}</div></li></ol></main>",
+        f"<div class='box'><div class='box__title'>Ещё по теме</div><div><p>{LABEL_2022}</p><p>Паводок</p></div></div>",
+        # a footnote mention mark about someone else, and a captioned screenshot of another outlet's label
+        "<div class='note'>* «Проект» признан нежелательной организацией и иностранным агентом на территории РФ.</div>",
+        "<p class='note'>*Meduza has been designated a foreign agent and an undesirable organization in Russia.</p>",
+        f"<figure><img src='s.png' alt='{LABEL_2022}'><figcaption>Так выглядит плашка. Скриншот</figcaption></figure>",
+        # the panel's wording inside a sentence about it
+        "<p class='dek'>Channels now show that they are funded in whole or in part by the Russian government.</p>",
     ],
 )
 def test_other_contents_text_is_not_a_finding(body):
@@ -86,3 +93,9 @@ def test_declined_russian_name_matches_by_stems():
     body = "<div class='x'>Генпрокуратура объявила «Вольную Каму» нежелательной организацией.</div>"
     assert {f.category for f in detect(_site("Вольная Кама — Главная", body))} == {"undesirable_label"}
     assert detect(_site("Пермский день — Главная", body)) == []
+
+
+def test_a_label_that_is_a_link_still_counts_but_a_bare_donate_link_does_not():
+    label = "<div class='profile'><span><a href='https://x.example/st'>Russia state-affiliated media</a></span></div>"
+    assert cats(label) == {"state_media_label"}
+    assert cats("<div class='profile'><a href='/donate'>Support independent journalism</a></div>") == set()

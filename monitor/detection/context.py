@@ -10,7 +10,7 @@ import re
 
 from lxml import etree
 
-from monitor.detection.normalize import collapse_ws
+from monitor.detection.normalize import collapse_ws, normalize
 
 _ZONE_TAGS = {"blockquote": "quotation", "q": "quotation", "nav": "navigation", "cite": "quotation"}
 _ZONE_ROLES = {"navigation": "navigation", "search": "search", "menu": "navigation", "menubar": "navigation"}
@@ -103,6 +103,8 @@ def is_hidden(el: etree._Element) -> bool:
 def zone_of(el: etree._Element, tag: str, tokens: list[str]) -> str | None:
     if tag in _ZONE_TAGS:
         return _ZONE_TAGS[tag]
+    if tag == "figure" and any(isinstance(c.tag, str) and c.tag.lower() == "figcaption" for c in el):
+        return "illustration"  # a captioned picture shows something (a screenshot of a label), it is no label
     if "comment" in tag:  # custom elements such as <ytd-comments>
         return "comments"
     role = el.get("role")
@@ -125,7 +127,7 @@ def heading_zone(el: etree._Element) -> str | None:
     tag = first.tag.lower()
     if tag not in _HEADING_TAGS and (first.get("class") is None or _HEADING_WORDS.isdisjoint(class_tokens(first))):
         return None
-    text = collapse_ws("".join(first.itertext()))[:80].lower()
+    text = normalize(collapse_ws("".join(first.itertext()))[:80])
     for zone, pattern in _ZONE_HEADINGS:
         if pattern.fullmatch(text):
             return zone

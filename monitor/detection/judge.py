@@ -37,16 +37,28 @@ def _spans(rule: Rule, norm: str) -> tuple[list[tuple[int, int]], dict[str, str]
     return spans, names
 
 
-def _placed(rule: Rule, block: Block, start: int, end: int, size: int) -> bool:
-    """Whether a match at [start, end) of a block of ``size`` chars stands as the rule requires."""
-    coverage = (end - start) / size
+def _sentence_start(norm: str, start: int) -> bool:
+    """Whether ``start`` opens a sentence ("…now show that they are funded…" does not)."""
+    before = norm[:start].rstrip()
+    return not before or before.endswith((".", "!", "?", "»", '"', ")"))
+
+
+def _placed(rule: Rule, block: Block, start: int, end: int, norm: str) -> bool:
+    """Whether a match at [start, end) of a block (normalised text ``norm``) stands as the rule requires."""
+    coverage = (end - start) / len(norm)
     if rule.prose == "deny":
         return not block.prose
     if rule.prose == "standalone":
         if block.prose:
             return coverage >= 0.8
-        # In a banner-like element (a meter bar, a gate box) the match is the banner's wherever it stands.
-        return start <= 12 or coverage >= 0.5 or block.hint is not None
+        # In a banner-like element (a meter bar, a gate box) the match is the banner's wherever it stands;
+        # elsewhere it opens the block, fills it, or fills most of it starting a sentence of its own.
+        return (
+            start <= 12
+            or block.hint is not None
+            or coverage >= 0.8
+            or (coverage >= 0.5 and _sentence_start(norm, start))
+        )
     return True
 
 
@@ -59,10 +71,10 @@ def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = 
     """
     if block.zone is not None or block.quoted or len(norm) > rule.max_chars:
         return None
-    if block.link_only and block.hint is None:
+    if block.link_only and block.hint is None and not rule.links:
         return None  # a menu item ("Donate"), or a teaser card's headline and excerpt linking elsewhere
-    if _excerpt(block.text):
-        return None
+    if _excerpt(block.text) or block.text.startswith(_FOOTNOTE):
+        return None  # a snippet of other content; a footnote mention mark («*признан иноагентом»)
     if any(x.search(norm) for x in rule.compiled_exclude):
         return None
     spans, names = _spans(rule, norm)
@@ -73,7 +85,7 @@ def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = 
         return None
     # The outlet names itself in the matched sentence ("declared The Tundra Times undesirable").
     named = rule.require_or_banner and any(p.search(norm, max(0, start - 60), end) for p in own)
-    if not (_placed(rule, block, start, end, len(norm)) or (named and rule.prose == "deny")):
+    if not (_placed(rule, block, start, end, norm) or (named and rule.prose == "deny")):
         return None
     if (rule.compiled_require or rule.require_or_banner) and (rule.require_scope == "all" or block.prose):
         banner = rule.require_or_banner and (named or _banner_like(block))
@@ -85,6 +97,7 @@ def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = 
 
 
 _ELLIPSIS = ("…", "...", "[…]", "(…)")
+_FOOTNOTE = ("*", "†", "‡", "¹", "²", "³")
 
 
 def _excerpt(text: str) -> bool:

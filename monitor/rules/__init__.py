@@ -24,6 +24,8 @@ A pack (``monitor/rules/*.yaml``, or a user file named in ``config.yaml``) looks
                                            # of these, unless it sits in a banner-like element or
                                            # in the site template (footer, aside, page header);
                                            # scope: prose applies this to article paragraphs only
+        links: false                       # true: may match text that is all link text (X's state-media
+                                           # label links to the policy); else links are navigation/teasers
         supporting: false                  # true: only corroborates; a finding of it is kept only when a
                                            # non-supporting rule finds the same category on the page
                                            # (a login prompt, a JSON-LD flag: alone they prove no gate)
@@ -73,6 +75,7 @@ class Rule:
     require_scope: str = "all"
     enabled: bool = True
     supporting: bool = False  # counts only next to a finding of the same category by a non-supporting rule
+    links: bool = False  # text that is all link text may match (a label that links to its policy page)
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
     source: str = ""
@@ -160,6 +163,7 @@ def _build(model: RuleModel, pack: PackModel, path: Path) -> Rule:
         statutory=model.statutory,
         enabled=model.enabled,
         supporting=model.supporting,
+        links=model.links,
         examples_match=tuple(model.examples.match),
         examples_no_match=tuple(model.examples.no_match),
         source=str(path),

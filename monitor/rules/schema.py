@@ -49,6 +49,7 @@ class RuleModel(Policy):
     description: str = ""
     enabled: bool = True
     supporting: bool = False
+    links: bool = False
     anchors: list[str] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
