@@ -99,3 +99,29 @@ def test_a_label_that_is_a_link_still_counts_but_a_bare_donate_link_does_not():
     label = "<div class='profile'><span><a href='https://x.example/st'>Russia state-affiliated media</a></span></div>"
     assert cats(label) == {"state_media_label"}
     assert cats("<div class='profile'><a href='/donate'>Support independent journalism</a></div>") == set()
+
+
+LABEL_2020 = (
+    "ДАННОЕ СООБЩЕНИЕ (МАТЕРИАЛ) СОЗДАНО И (ИЛИ) РАСПРОСТРАНЕНО ИНОСТРАННЫМ СРЕДСТВОМ МАССОВОЙ ИНФОРМАЦИИ, "
+    "ВЫПОЛНЯЮЩИМ ФУНКЦИИ ИНОСТРАННОГО АГЕНТА"
+)
+
+
+def test_statutory_text_introduced_by_a_colon_is_an_example():
+    assert cats(f"<aside><h4>Контекст</h4><p>Плашка выглядит так: {LABEL_2020}.</p></aside>") == set()
+    assert cats(f"<div class='x'>Внимание: {LABEL_2020}</div>") == {"foreign_agent_label"}
+
+
+def test_capital_label_closing_a_long_post_counts():
+    post = "Мост закрыли на ремонт на две недели, объезд через соседний мост, пробки до восьми баллов. " * 4
+    assert cats(f"<div class='post'>{post}<br>{LABEL_2020}</div>") == {"foreign_agent_label"}
+    # the same words in lower case inside a long sentence are being talked about
+    assert cats(f"<div class='post'>{post} Суд решил, что {LABEL_2020.lower()} не нужно.</div>") == set()
+
+
+def test_a_report_on_another_outlet_is_no_notice_even_with_we():
+    lede = (
+        "<div class='lede'>Prosecutors declared the Norway-based outlet Arctic Voice an “undesirable organization”, "
+        "a move we have seen before.</div>"
+    )
+    assert cats(lede) == set()

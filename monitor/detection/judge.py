@@ -37,6 +37,18 @@ def _spans(rule: Rule, norm: str) -> tuple[list[tuple[int, int]], dict[str, str]
     return spans, names
 
 
+def _introduced(norm: str, start: int) -> bool:
+    """A statutory text shown after "the label reads:" / "Плашка выглядит так:" (three or more words and a colon)."""
+    before = norm[max(0, start - 120) : start].rstrip()
+    if not before.endswith(":"):
+        return False
+    sentence = re.split(r"[.!?]\s", before[:-1])[-1]
+    return len(sentence.split()) >= 3
+
+
+_CAPS_RUN = re.compile(r"(?:[A-ZА-ЯЁІЇЄҐ0-9«»\"'()+,.:;/\-–—]+\s+){6}")
+
+
 def _sentence_start(norm: str, start: int) -> bool:
     """Whether ``start`` opens a sentence ("…now show that they are funded…" does not)."""
     before = norm[:start].rstrip()
@@ -53,12 +65,11 @@ def _placed(rule: Rule, block: Block, start: int, end: int, norm: str) -> bool:
             return coverage >= 0.8
         # In a banner-like element (a meter bar, a gate box) the match is the banner's wherever it stands;
         # elsewhere it opens the block, fills it, or fills most of it starting a sentence of its own.
-        return (
-            start <= 12
-            or block.hint is not None
-            or coverage >= 0.8
-            or (coverage >= 0.5 and _sentence_start(norm, start))
-        )
+        if start <= 12 or block.hint is not None or coverage >= 0.8:
+            return True
+        # A statutory label printed in capitals as a sentence of its own (a post's last line) is shown, not cited.
+        caps = bool(rule.statutory) and _CAPS_RUN.search(block.text) is not None
+        return (coverage >= 0.5 or caps) and _sentence_start(norm, start)
     return True
 
 
@@ -81,7 +92,7 @@ def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = 
     if not spans:
         return None
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    if end - start < rule.min_span:
+    if end - start < rule.min_span or (rule.statutory and _introduced(norm, start)):
         return None
     # The outlet names itself in the matched sentence ("declared The Tundra Times undesirable").
     named = rule.require_or_banner and any(p.search(norm, max(0, start - 60), end) for p in own)
