@@ -34,13 +34,15 @@ class CheckSummary:
     fetched: int = 0
     unchanged: int = 0
     failed: int = 0
+    skipped: int = 0
     events: list[Event] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
 
     def text(self) -> str:
+        skipped = f", not fetched (crawl time limit): {self.skipped}" if self.skipped else ""
         lines = [
             f"pages fetched: {self.fetched}, unchanged: {self.unchanged}, failed: {self.failed}, "
-            f"events: {len(self.events)}"
+            f"events: {len(self.events)}{skipped}"
         ]
         lines += [f"  failed: {url}: {why}" for url, why in self.failures]
         lines += [f"  event #{e.id}: {e.title} — {e.url}" for e in self.events]
@@ -52,7 +54,8 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
 
     ``send=False`` leaves sending to the caller: the daemon runs checks in parallel and sends from one
     place, since two drains at once could both pick up, and send, the same queued delivery."""
-    app.store.sync_outlets([outlet_spec(o) for o in outlets])
+    # The whole watchlist, not just the outlets of this check: the others stay active (``state``, ``status``).
+    app.store.sync_outlets([outlet_spec(o) for o in app.config.outlets])
     coverage_before = {o.name: coverage_snapshot(app, o) for o in outlets}
     requests, owners = build_requests(app, outlets)
     summary = CheckSummary()
@@ -62,6 +65,10 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
         outlet = owners.get(result.url) or owners.get(result.source or "")
         if outlet is None:  # a URL we did not ask for: never store what we cannot attribute
             log.warning("event=unattributed url=%s", result.url)
+            return
+        if not_attempted(result):  # our own crawl limit, not the site's failure: no observation at all
+            log.warning("event=not_fetched url=%s cause=%s", result.url, result.error)
+            summary.skipped += 1
             return
         reading, events = process_result(app, outlet, result, is_feed=kinds.get(result.url, "page") != "page")
         tally(summary, result, reading, events)
@@ -113,7 +120,7 @@ def process_result(app: App, outlet: Outlet, result: FetchResult, *, is_feed: bo
         confirmations=detection.confirmations,
         unreachable_after=detection.unreachable_after,
     )
-    archive_ref = app.archive.write(result) if result.status is not None and not result.not_modified else None
+    archive_ref = archive(app, result)
     events = store.record_observation(
         outlet=outlet.name,
         url=result.url,
@@ -126,6 +133,19 @@ def process_result(app: App, outlet: Outlet, result: FetchResult, *, is_feed: bo
         route=lambda event: recipients_for(app, event),
     )
     return reading, events
+
+
+def archive(app: App, result: FetchResult) -> str | None:
+    """Write the response to the WARC archive; a 304 re-confirms the last archived response, so its
+    snapshot points at that record (the evidence behind an event confirmed by a 304)."""
+    if result.not_modified:
+        return app.store.last_archive_ref(result.url)
+    return app.archive.write(result) if result.status is not None else None
+
+
+def not_attempted(result: FetchResult) -> bool:
+    """A placeholder for a request our own crawl limit stopped before it reached the network."""
+    return result.status is None and (result.error or "").startswith(("crawl time limit", "not fetched"))
 
 
 @dataclass(frozen=True)

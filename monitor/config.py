@@ -142,8 +142,8 @@ class Outlet(_Model):
     registry: list[RegistryLink] = []  # its entries in the registries: section
 
     def page_urls(self) -> list[str]:
-        """The pages to check; the homepage when none are listed."""
-        return list(self.pages) or ([] if self.feeds or self.sitemaps else [self.homepage])
+        """The pages to check; the homepage when none are listed (feeds add articles, never replace it)."""
+        return list(self.pages) or [self.homepage]
 
 
 class Storage(_Model):

@@ -103,3 +103,15 @@ def test_unknown_outlet_is_a_config_error(tmp_path: Path, page: str) -> None:
     ran = cli("check", "--once", "--outlet", "Nobody", "--config", str(config))
     assert ran.code == 2
     assert "Nobody" in ran.err
+
+
+def test_an_empty_response_never_removes_a_label(tmp_path: Path, page: str) -> None:
+    config = watchlist(tmp_path, outlet(page), extra="detection: {confirmations: 2, unreachable_after: 5}\n")
+    put(page, AFTER)
+    check(config)
+    put(page, "")
+    for _ in range(2):
+        out = check(config)
+        assert "failed: 1" in out
+        assert "empty page" in out
+    assert cli("history", "--json", "--config", str(config)).json() == []

@@ -50,7 +50,7 @@ def test_redirect_to_another_domain_is_an_outcome_not_content() -> None:
 
 def test_redirect_within_the_site_is_fine() -> None:
     same = result("https://outlet.example/", "https://www.outlet.example/ru/")
-    assert classify(same, "<html><body><p>Hello</p></body></html>", SIGNATURES) is None
+    assert classify(same, "<html><body><p>Hello, readers of our news site.</p></body></html>", SIGNATURES) is None
 
 
 def _real_pages() -> list[Path]:
@@ -85,3 +85,29 @@ def test_malformed_signature_file_names_the_file(tmp_path: Path) -> None:
     bad.write_text("signatures:\n  - {kind: bot_challenge}\n")
     with pytest.raises(ConfigError, match=r"bad\.yaml"):
         load_signatures([bad])
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["", "<html><body></body></html>", "<b>Fatal error</b>", "<html><body><div id='root'></div></body></html>"],
+)
+def test_empty_pages_are_not_content(html: str) -> None:
+    outcome = classify(result(), html, SIGNATURES)
+    assert outcome is not None
+    assert outcome.kind == "empty"
+
+
+def test_a_non_html_response_is_not_content() -> None:
+    response = FetchResult("https://o.example/", "https://o.example/", 200, {"content-type": "application/pdf"}, b"",
+                           datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+    outcome = classify(response, "%PDF-1.7 binary soup, long enough to be more than twenty", SIGNATURES)
+    assert outcome is not None
+    assert outcome.cause == "not an HTML page (application/pdf)"
+
+
+def test_optional_closing_tags_and_long_trailers_are_fine() -> None:
+    article = "<p>" + "Уровень воды поднялся на полтора метра. " * 20
+    assert classify(result(), f"<!DOCTYPE html><html><head><title>x</title><body>{article}</body>", SIGNATURES) is None
+    trailer = "<script>var x = 1;</script>" * 400
+    page = f"<html><body>{article}</body></html>{trailer}"
+    assert classify(result(), page, SIGNATURES) is None

@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 
 import yaml
 from lxml import etree
-from lxml import html as lxml_html
 
 from monitor.errors import ConfigError
 from monitor.models import FetchResult
 
 _RAW_LIMIT = 65536
 _TEXT_LIMIT = 3000
+_MIN_TEXT = 20  # fewer visible characters than this is no page (even a wall says more)
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,14 @@ def classify(
     moved = _foreign_redirect(result)
     if moved:
         return moved
+    not_html = _not_html(result)
+    if not_html:
+        return not_html
     title, text, length = _title_and_text(html) if root is None else _tree_title_and_text(root)
+    if length < _MIN_TEXT:
+        # An empty 200, a bare error fragment, or a page drawn only by JavaScript: nothing to read, so
+        # nothing may be concluded from it — above all not that a label was "removed".
+        return Outcome("empty", "empty", "empty page: no visible text (an error, or a page drawn by JavaScript)")
     raw = html[:_RAW_LIMIT]
     for signature in signatures:
         if signature.matches(title, text, raw, length):
@@ -105,6 +112,13 @@ def classify(
             return Outcome(signature.kind, signature.id, f"{what} ({signature.id})")
     if _truncated(html):
         return Outcome("incomplete", "truncated", "incomplete page: the document ends before </html>")
+    return None
+
+
+def _not_html(result: FetchResult) -> Outcome | None:
+    ctype = (result.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if ctype and not any(kind in ctype for kind in ("html", "xml", "text/plain")):
+        return Outcome("not_html", "content-type", f"not an HTML page ({ctype})")
     return None
 
 
@@ -121,15 +135,10 @@ def _site(url: str) -> str:
 
 
 def _title_and_text(html: str) -> tuple[str, str, int]:
-    try:
-        root = lxml_html.document_fromstring(html.encode("utf-8", "replace"))
-    except (ValueError, TypeError, lxml_html.etree.ParserError):
-        return "", "", 0
-    for bad in root.xpath("//script|//style|//noscript|//template"):
-        bad.drop_tree()
-    title = " ".join(" ".join(root.xpath("//title//text()")).split())
-    text = " ".join(" ".join(root.xpath("//body//text()")).split())
-    return title, text[:_TEXT_LIMIT], len(text)
+    from monitor.extract import parse_html  # the detector's parser: encoding declarations are already applied
+
+    root = parse_html(html)
+    return ("", "", 0) if root is None else _tree_title_and_text(root)
 
 
 _VISIBLE_TEXT = etree.XPath(
@@ -146,9 +155,7 @@ def _tree_title_and_text(root: etree._Element) -> tuple[str, str, int]:
 
 
 def _truncated(html: str) -> bool:
-    """A document that opens <html> but never closes <body> nor <html> was cut off in transit."""
-    head = html[:2048].lower()
-    if "<html" not in head:
-        return False
-    tail = html[-4096:].lower()
-    return "</html>" not in tail and "</body>" not in tail
+    """A document that opens <body> but never closes <body> nor <html> anywhere was cut off in transit.
+    (Scrapy already fails responses shorter than their Content-Length; this catches chunked ones.)"""
+    lower = html.lower()
+    return "<body" in lower and "</body" not in lower and "</html" not in lower

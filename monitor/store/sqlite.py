@@ -120,6 +120,18 @@ class Store:
             page = self._page(s, url)
             return None if page is None else page.content_hash
 
+    def last_archive_ref(self, url: str) -> str | None:
+        """The WARC reference of the page's latest archived response (what a 304 re-confirms)."""
+        with self._tx() as s:
+            query = (
+                select(SnapshotRow.archive_ref)
+                .join(PageRow, SnapshotRow.page_id == PageRow.id)
+                .where(PageRow.url == url, SnapshotRow.archive_ref.is_not(None))
+                .order_by(SnapshotRow.id.desc())
+                .limit(1)
+            )
+            return s.scalars(query).first()
+
     def latest_findings(self, url: str) -> list[Finding] | None:
         """The findings of the page's latest successful observation (None if never observed)."""
         with self._tx() as s:
