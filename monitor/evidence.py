@@ -4,6 +4,7 @@ a person can read — files that stand up outside this tool (``warcio check``, a
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from lxml import html as lxml_html
@@ -12,6 +13,7 @@ from monitor.app import App
 from monitor.errors import MonitorError
 from monitor.extract import decode_html
 from monitor.models import Event
+from monitor.notify.view import printable
 
 
 def export_evidence(app: App, event_id: int, out_dir: Path) -> list[Path]:
@@ -38,10 +40,10 @@ def export_evidence(app: App, event_id: int, out_dir: Path) -> list[Path]:
 
 def summary(event: Event, before_ref: str | None, after_ref: str | None) -> str:
     lines = [
-        f"# Event #{event.id}: {event.title}",
+        f"# Event #{event.id}: {printable(event.title)}",
         "",
-        f"- Outlet: {event.outlet}",
-        f"- Page: {event.url}",
+        f"- Outlet: {printable(event.outlet)}",
+        f"- Page: <{printable(event.url).replace('>', '%3E')}>",
         f"- Category: {event.category}; change: {event.change}",
         f"- Recorded: {event.created_at.isoformat()}",
         f"- Before: {before_ref or '—'} (the last snapshot that still showed the old state)",
@@ -51,13 +53,19 @@ def summary(event: Event, before_ref: str | None, after_ref: str | None) -> str:
         "check it with `warcio check evidence.warc.gz` and replay it with any web-archive tool.",
         "`before.txt` and `after.txt` are the visible text extracted from each response.",
     ]
-    if event.before:
-        lines += ["", "## Wording before", "", event.before]
-    if event.after:
-        lines += ["", "## Wording after", "", event.after]
-    if event.detail:
-        lines += ["", "## Detail", "", event.detail]
+    for heading, text in (("Wording before", event.before), ("Wording after", event.after), ("Detail", event.detail)):
+        if text:
+            lines += ["", f"## {heading}", "", *fenced(text)]
     return "\n".join(lines) + "\n"
+
+
+def fenced(text: str) -> list[str]:
+    """Page text as a Markdown code block: never rendered as links, images or HTML, whatever it holds. The
+    fence is longer than any run of backticks inside, and control characters are dropped."""
+    clean = printable(text)
+    longest = max((len(run) for run in re.findall(r"`+", clean)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, clean, fence]
 
 
 def visible_text(html: str) -> str:

@@ -12,9 +12,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor.commands.output import print_json, print_table, shorten
+from monitor.commands.output import csv_safe, print_json, print_table, shorten
 from monitor.errors import MonitorError
 from monitor.models import Event
+from monitor.notify.view import printable
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -123,7 +124,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     columns = ["id", "created_at", "outlet", "url", "category", "change", "before", "after", "detail"]
     writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(events)
+    writer.writerows({key: csv_safe(value) for key, value in event.items()} for event in events)
     return 0
 
 
@@ -147,7 +148,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
             if not previews:
                 print(f"nothing new for a {args.period} digest")
             for recipient, message in previews:
-                _show_preview(recipient, message, args.out)
+                out = _preview_path(args.out, recipient, several=len(previews) > 1)
+                _show_preview(recipient, message, out)
             return 0
         queued = queue_digests(app, args.period, now=utcnow())
         report = run(lambda: drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow))
@@ -158,10 +160,24 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _show_preview(recipient: str, message: EmailMessage, out: str | None) -> None:
+def _preview_path(out: str | None, recipient: str, *, several: bool) -> Path | None:
+    """``--out FILE``, or FILE with the recipient in its name when several subscribers get a digest."""
+    if out is None:
+        return None
+    path = Path(out)
+    if several:
+        safe_name = "".join(c if c.isalnum() or c in "@.-" else "_" for c in recipient)
+        path = path.with_name(f"{path.stem}-{safe_name}{path.suffix}")
+    return path
+
+
+def _show_preview(recipient: str, message: EmailMessage, out: Path | None) -> None:
     html = message.get_body(("html",)).get_content()
     text = message.get_body(("plain",)).get_content()
-    print(f"To: {recipient}\nSubject: {message['Subject']}\n\n{text}")
+    print(f"To: {recipient}\nSubject: {message['Subject']}\n\n{printable(text)}")
     if out:
-        Path(out).write_text(html, encoding="utf-8")
+        try:
+            out.write_text(html, encoding="utf-8")
+        except OSError as exc:
+            raise MonitorError(f"{out}: cannot write: {exc.strerror or exc}") from None
         print(f"HTML written to {out}")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.commands.inspect import opened_app
-from monitor.commands.output import print_json, print_table, shorten
+from monitor.commands.output import csv_safe, print_json, print_table, shorten
 from monitor.config import parse_duration
 from monitor.coverage import coverage as outlet_coverage
 from monitor.store import CategoryState, OutletCoverage
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: a
     state.set_defaults(handler=cmd_state)
 
     prune = sub.add_parser("prune", parents=[config], help="delete old unchanged snapshots; evidence is kept")
-    prune.add_argument("--older-than", default="90d", metavar="AGE", help="e.g. 30d, 12h (default 90d)")
+    prune.add_argument("--older-than", default="90d", type=_age, metavar="AGE", help="e.g. 30d, 12h (default 90d)")
     prune.set_defaults(handler=cmd_prune)
 
 
@@ -72,7 +72,7 @@ def cmd_state(args: argparse.Namespace) -> int:
     elif args.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["outlet"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({key: csv_safe(value) for key, value in row.items()} for row in rows)
     else:
         print_table(
             "outlet × category (pages carrying it / pages checked)",
@@ -104,8 +104,15 @@ def _coverage(c: OutletCoverage) -> dict[str, object]:
     }
 
 
+def _age(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_prune(args: argparse.Namespace) -> int:
-    cutoff = datetime.now(UTC) - timedelta(seconds=parse_duration(args.older_than))
+    cutoff = datetime.now(UTC) - timedelta(seconds=args.older_than)
     with opened_app(args.config) as app:
         report = app.store.prune(cutoff)
         removed = app.archive.prune(app.store.archive_refs(), cutoff.date())
