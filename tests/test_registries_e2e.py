@@ -143,10 +143,12 @@ def test_tls_is_verified_against_the_registry_ca_bundle(tmp_path):
             tmp_path,
             server,
             f"  - {{name: minjust-fa, kind: minjust_foreign_agents, {target}, ca_file: registry-ca.pem}}\n"
-            f"  - {{name: untrusted, kind: minjust_foreign_agents, {target}}}\n",
+            f"  - {{name: untrusted, kind: minjust_foreign_agents, {target}}}\n"
+            f"  - {{name: no-bundle, kind: minjust_foreign_agents, {target}, ca_file: missing.pem}}\n",
         )
         ran = cli("registries", "check", "--once", "--config", str(config))
     assert ran.code == 0, ran.err
-    assert "registries checked: 2, failed: 1" in ran.out
+    assert "registries checked: 3, failed: 2" in ran.out
+    assert "failed: no-bundle: ca_file:" in ran.out
     assert "failed: untrusted:" in ran.out
     assert "failed: minjust-fa" not in ran.out

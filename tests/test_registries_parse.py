@@ -145,3 +145,23 @@ def test_a_corrected_exclusion_date_and_other_edits_are_changes():
     assert fixed.detail == "excluded: 2024-02-02 → 2024-02-03; domain: — → a.io"
     (excluded,) = diff_rows([_row("a")], [_row("a", excluded="2024-02-02", domain="a.io")])
     assert excluded.detail == "excluded from the registry on 2024-02-02; domain: — → a.io"
+
+
+def test_verified_tls_is_a_crawl_setting_only_where_asked():
+    from monitor.crawl import FetchSettings, build_settings
+
+    plain = build_settings(FetchSettings()).getdict("DOWNLOAD_HANDLERS")
+    assert "https" not in plain
+    verified = build_settings(FetchSettings(verify_tls=True, ca_file="ca.pem"))
+    handlers = verified.getdict("DOWNLOAD_HANDLERS")
+    assert handlers["https"] == "monitor.registries.tls.VerifyingHTTPSHandler"
+    assert handlers["file"] is None  # the "web only" handlers stay switched off
+    assert verified.get("TLS_CA_FILE") == "ca.pem"
+
+
+def test_a_bundle_without_certificates_is_refused(tmp_path):
+    from monitor.registries.tls import load_bundle
+
+    (tmp_path / "empty.pem").write_text("not a certificate")
+    with pytest.raises(ValueError, match="no PEM certificate"):
+        load_bundle(tmp_path / "empty.pem")
