@@ -117,6 +117,7 @@ class Registry(_Model):
     kind: Literal["minjust_foreign_agents", "minjust_undesirable", "fara_active", "fara_terminated"]
     url: HttpUrl
     format: Literal["json", "xlsx"] = "json"  # MoJ: REST JSON (POST) or the XLSX export (GET)
+    fallback_url: HttpUrl | None = None  # MoJ JSON: the XLSX export, read when the REST endpoint fails
     page_size: int = Field(default=500, ge=1, le=10_000)
     fields: dict[str, str] = {}  # MoJ JSON: our field name -> column id (overrides the kind's defaults)
     ca_file: Path | None = None  # trust only this CA bundle for this host; verification is never off
