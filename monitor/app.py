@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
@@ -12,6 +13,7 @@ from monitor.archive import WarcArchive
 from monitor.config import Config, Outlet
 from monitor.crawl import FetchSettings
 from monitor.detect import Detector
+from monitor.errors import ConfigError
 from monitor.notify import Channel
 from monitor.notify.render import Renderer
 from monitor.outcomes import Signature, load_signatures
@@ -29,7 +31,6 @@ class App:
     detector: Detector
     archive: WarcArchive
     renderer: Renderer
-    channel: Channel
     signatures: list[Signature]
 
     @classmethod
@@ -44,12 +45,16 @@ class App:
             detector=Detector(rule_set),
             archive=WarcArchive(base / config.storage.archive_dir),
             renderer=Renderer(templates),
-            channel=make_channel(config, base),
             signatures=load_signatures([base / p for p in config.detection.extra_outcomes]),
         )
 
     def close(self) -> None:
         self.store.close()
+
+    @functools.cached_property
+    def channel(self) -> Channel:
+        """Built on first send: reading history must not need the SMTP password in the environment."""
+        return make_channel(self.config, self.base_dir)
 
     @property
     def fetch_settings(self) -> FetchSettings:
@@ -72,6 +77,35 @@ class App:
     @property
     def outbox_dir(self) -> Path:
         return self.base_dir / self.config.storage.outbox_dir
+
+
+def check_components(config: Config) -> None:
+    """Build every part ``App.open`` builds except the database, so ``validate`` and ``reload`` catch what
+    a check would trip over: rule packs, outcome signatures, templates, the SMTP password variable and
+    outlet selectors. Raises ConfigError listing every problem."""
+    from lxml.cssselect import CSSSelector, SelectorError
+
+    base = config_base(config)
+    problems: list[str] = []
+    steps = [
+        lambda: load_rule_set([base / p for p in config.detection.extra_packs], config.detection.disable_rules),
+        lambda: load_signatures([base / p for p in config.detection.extra_outcomes]),
+        lambda: Renderer(base / config.mail.templates_dir if config.mail.templates_dir else None),
+        lambda: make_channel(config, base),
+    ]
+    for step in steps:
+        try:
+            step()
+        except ConfigError as exc:
+            problems += exc.problems
+    for i, outlet in enumerate(config.outlets):
+        for j, rule in enumerate(outlet.rules):
+            try:
+                CSSSelector(rule.selector)
+            except SelectorError as exc:
+                problems.append(f"{config.source}: outlets[{i}].rules[{j}].selector: invalid CSS selector: {exc}")
+    if problems:
+        raise ConfigError(problems)
 
 
 def resolve_db_url(url: str, base: Path) -> str:

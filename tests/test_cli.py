@@ -76,3 +76,28 @@ def test_rules_list_shows_every_category() -> None:
     ran = cli("rules", "list", "--json")
     assert ran.code == 0, ran.err
     assert {rule["category"] for rule in ran.json()} == set(CATEGORIES)
+
+
+def test_validate_catches_what_a_check_would_trip_over(tmp_path: Path) -> None:
+    bad = watchlist(
+        tmp_path,
+        "  - name: A\n    homepage: https://a.example/\n"
+        "    rules: [{id: a.banner, category: paywall, selector: 'div[[['}]\n",
+        extra="mail:\n  templates_dir: no-such-dir\n  smtp: {host: smtp.example.org, password_env: UNSET_VARIABLE_X}\n",
+    )
+    ran = cli("validate", "--config", str(bad))
+    assert ran.code == 2
+    assert "templates_dir" in ran.err
+    assert "UNSET_VARIABLE_X" in ran.err
+    assert "outlets[0].rules[0].selector" in ran.err
+
+
+def test_reading_history_needs_no_smtp_password(tmp_path: Path) -> None:
+    config = watchlist(
+        tmp_path,
+        "  - name: A\n    homepage: https://a.example/\n",
+        extra="mail:\n  smtp: {host: smtp.example.org, password_env: UNSET_VARIABLE_Y}\n",
+    )
+    ran = cli("history", "--json", "--config", str(config))
+    assert ran.code == 0, ran.err
+    assert ran.json() == []

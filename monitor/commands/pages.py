@@ -27,12 +27,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: a
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from monitor.app import check_components
     from monitor.config import load_config
-    from monitor.rules import load_rule_set
 
     config = load_config(args.config)
-    base = Path(args.config).resolve().parent
-    load_rule_set([base / p for p in config.detection.extra_packs], config.detection.disable_rules)
+    check_components(config)
     pages = sum(len(o.page_urls()) + len(o.feeds) + len(o.sitemaps) for o in config.outlets)
     print(
         f"{args.config}: OK — {len(config.outlets)} outlets, {pages} pages/feeds, {len(config.subscribers)} subscribers"
