@@ -14,8 +14,13 @@ import yaml
 from monitor.detect import detect
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-SEQUENCES = yaml.safe_load((CORPUS / "sequences.yaml").read_text(encoding="utf-8"))["sequences"]
-CASES = [(s, t) for s in SEQUENCES for t in s["transitions"]]
+HELDOUT = Path(__file__).resolve().parent / "fixtures" / "heldout"  # written apart from the dev corpus
+CASES = [
+    (root, s, t)
+    for root in (CORPUS, HELDOUT)
+    for s in yaml.safe_load((root / "sequences.yaml").read_text(encoding="utf-8"))["sequences"]
+    for t in s["transitions"]
+]
 
 
 def _changes(before: set[tuple[str, str]], after: set[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -32,9 +37,9 @@ def _changes(before: set[tuple[str, str]], after: set[tuple[str, str]]) -> list[
     return sorted(out)
 
 
-@pytest.mark.parametrize(("seq", "step"), CASES, ids=[f"{s['id']}:{t['from']}->{t['to']}" for s, t in CASES])
-def test_transition(seq, step):
-    folder = CORPUS / "sequences" / seq["dir"]
+@pytest.mark.parametrize(("root", "seq", "step"), CASES, ids=[f"{s['id']}:{t['from']}->{t['to']}" for _, s, t in CASES])
+def test_transition(root, seq, step):
+    folder = root / "sequences" / seq["dir"]
     before = {(f.category, f.text) for f in detect((folder / step["from"]).read_bytes())}
     after = {(f.category, f.text) for f in detect((folder / step["to"]).read_bytes())}
     expected = sorted((e["category"], e["change"]) for e in step["events"])
