@@ -49,6 +49,8 @@ class Store:
             engine = make_engine(url)
         except (SQLAlchemyError, OSError, ValueError) as exc:
             raise StoreError(f"cannot open database {_redact(url)}: {exc}") from exc
+        except ImportError as exc:  # e.g. postgresql:// without its driver installed
+            raise StoreError(f"cannot open database {_redact(url)}: driver not installed ({exc.name or exc})") from exc
         try:
             migrate(engine)
         except (SQLAlchemyError, OSError, CommandError) as exc:
