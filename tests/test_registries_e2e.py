@@ -152,3 +152,19 @@ def test_tls_is_verified_against_the_registry_ca_bundle(tmp_path):
     assert "failed: no-bundle: ca_file:" in ran.out
     assert "failed: untrusted:" in ran.out
     assert "failed: minjust-fa" not in ran.out
+
+
+def test_the_xlsx_export_stands_in_when_the_rest_endpoint_fails(tmp_path, server):
+    values, export = server.url(f"/rest/registry/{FA_ID}/values"), server.url(f"/rest/registry/{FA_ID}/export")
+    registry = f"  - {{name: minjust-fa, kind: minjust_foreign_agents, url: '{values}', fallback_url: '{export}'}}\n"
+    config = _config(tmp_path, server, registry)
+    assert "failed: 0, events: 0" in cli("registries", "check", "--once", "--config", str(config)).out
+    server.failing = {"/values"}
+    server.minjust[FA_ID].append({"field_2_s": "Новое СМИ", "field_4_s": "21.11.2026", "field_8_s": "105"})
+    fell_back = cli("registries", "check", "--once", "--config", str(config))
+    assert "failed: 0, events: 1" in fell_back.out  # only the new entry: same keys from either source
+    assert "Новое СМИ" in fell_back.out
+    server.failing = {"/values", "/export"}
+    both = cli("registries", "check", "--once", "--config", str(config))
+    assert "failed: minjust-fa: HTTP 503" in both.out
+    assert "fallback: HTTP 503" in both.out

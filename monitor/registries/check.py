@@ -117,7 +117,27 @@ def _request(registry: Registry, offset: int = 0) -> FetchRequest:
 
 
 async def _fetch_rows(registry: Registry, settings: FetchSettings) -> tuple[list[FetchResult], list[RegistryRow] | str]:
-    """The responses and the complete rows, or the responses and why there are no rows."""
+    """The responses and the complete rows, or the responses and why there are no rows.
+
+    When the MoJ REST endpoint fails and ``fallback_url`` names the XLSX export, the export's rows are
+    used instead (same keys, so switching source makes no events); both failures are reported.
+    """
+    results, rows = await _fetch_primary(registry, settings)
+    if not isinstance(rows, str) or registry.fallback_url is None:
+        return results, rows
+    log.warning("event=registry_fallback registry=%s cause=%s", registry.name, rows)
+    (export,) = await fetch([FetchRequest(registry.fallback_url)], settings)
+    try:
+        if not export.ok:
+            return results, f"{rows}; fallback: {describe_failure(export)}"
+        return [export], minjust.parse_export(export.body)
+    except RegistryFormatError as exc:
+        return results, f"{rows}; fallback: unexpected format: {exc}"
+
+
+async def _fetch_primary(
+    registry: Registry, settings: FetchSettings
+) -> tuple[list[FetchResult], list[RegistryRow] | str]:
     results = await fetch([_request(registry)], settings)
     try:
         if not results[0].ok:
