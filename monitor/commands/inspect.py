@@ -144,7 +144,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
     with opened_app(args.config) as app:
         if args.preview:
-            previews = preview(app, args.period)
+            previews = preview(app, args.period, now=utcnow())
             if not previews:
                 print(f"nothing new for a {args.period} digest")
             for recipient, message in previews:
