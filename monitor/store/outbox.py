@@ -47,10 +47,14 @@ def add_delivery(session: Session, recipient: str, kind: str, event_ids: Sequenc
 
 
 def add_alerts(session: Session, events: Sequence[Event], route: Route, now: datetime) -> None:
-    """One ``alert`` delivery per event and recipient ``route(event)`` names (duplicates dropped)."""
+    """One ``alert`` delivery per recipient, holding every event of this observation ``route(event)``
+    sends it: a page that gains a label and an appeal at once is one mail, not two."""
+    per_recipient: dict[str, list[int]] = {}
     for event in events:
-        for recipient in dict.fromkeys(route(event)):
-            add_delivery(session, recipient, "alert", [event.id], now)
+        for recipient in route(event):
+            per_recipient.setdefault(recipient, []).append(event.id)
+    for recipient, event_ids in per_recipient.items():
+        add_delivery(session, recipient, "alert", event_ids, now)
 
 
 def to_deliveries(session: Session, rows: Sequence[DeliveryRow]) -> list[Delivery]:
