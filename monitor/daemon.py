@@ -10,61 +10,48 @@ while the machine slept into one. One check per outlet at a time: ``max_instance
 the set of outlets in flight, which also covers a reload that replaces a job while it runs.
 
 Stopping (SIGTERM/SIGINT): no new runs start; running checks get ``daemon.shutdown_timeout`` to
-finish, then are cancelled. Every page's observation, its events and their deliveries are written in
-one transaction, so whatever is cut off is simply checked again after the restart.
+finish, then are abandoned unrecorded (see :meth:`Daemon.abandon`). Every page's observation, its
+events and their deliveries are written in one transaction, so whatever is cut off is simply checked
+again after the restart. All mail goes through one serialised drain (:meth:`Daemon.send_job`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import random
 import signal
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC
-from hashlib import sha256
 from pathlib import Path
 from typing import Any, NoReturn
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from apscheduler.util import undefined
 
 from monitor.app import App, lock_path
 from monitor.check import check_once, utcnow
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError, MonitorError
 from monitor.lock import single_instance
+from monitor.logs import kv
 from monitor.notify.deliver import drain
-from monitor.schedule import JOB_DEFAULTS, cron_trigger, first_run, last_checks, make_trigger, misfire_grace
+from monitor.schedule import (
+    JOB_DEFAULTS,
+    JobSpec,
+    cron_trigger,
+    first_run,
+    job_fingerprint,
+    last_checks,
+    make_trigger,
+    misfire_grace,
+)
 
 log = logging.getLogger(__name__)
 SEND_INTERVAL = 60.0
 MAX_PARALLEL_CHECKS = 4  # outlets crawled at once: bounds memory and sockets when many fall due together
-
-
-def kv(event: str, **fields: Any) -> str:
-    """A logfmt line: ``event=check outlet="The Moscow Times" failed=0`` (values with spaces quoted)."""
-    parts = [f"event={event}"]
-    for key, value in fields.items():
-        text = f"{value:.1f}" if isinstance(value, float) else str(value)
-        if not text or any(ch in text for ch in ' ="\n'):
-            text = json.dumps(text, ensure_ascii=False)
-        parts.append(f"{key}={text}")
-    return " ".join(parts)
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    func: Callable[..., Awaitable[None]]
-    trigger: BaseTrigger
-    args: tuple[Any, ...] = ()
-    first_run: Any = undefined  # a datetime, or undefined: the trigger decides
 
 
 class Daemon:
@@ -323,11 +310,6 @@ class Daemon:
 async def _close_after(app: App, tasks: set[asyncio.Task[Any]]) -> None:
     await asyncio.wait(tasks)
     app.close()
-
-
-def job_fingerprint(*parts: str) -> str:
-    """Changes when an outlet's entry or its effective schedule changes, so reload replaces exactly those jobs."""
-    return sha256("\0".join(parts).encode()).hexdigest()[:12]
 
 
 def run_daemon(config_path: str | Path, log_level: str | None = None) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import sys
+from typing import Any
 
 _SECRET_ENV_HINTS = ("PASSWORD", "SECRET", "TOKEN")
 
@@ -42,3 +44,14 @@ def setup_logging(level: str | None = None) -> None:
     # Every failed fetch is reported once by our own "event=unreachable" line with its cause; Scrapy's
     # "Gave up retrying" ERROR says the same thing louder.
     logging.getLogger("scrapy.downloadermiddlewares.retry").setLevel(logging.CRITICAL)
+
+
+def kv(event: str, **fields: Any) -> str:
+    """A logfmt line: ``event=check outlet="The Moscow Times" failed=0`` (values with spaces quoted)."""
+    parts = [f"event={event}"]
+    for key, value in fields.items():
+        text = f"{value:.1f}" if isinstance(value, float) else str(value)
+        if not text or any(ch in text for ch in ' ="\n'):
+            text = json.dumps(text, ensure_ascii=False)
+        parts.append(f"{key}={text}")
+    return " ".join(parts)

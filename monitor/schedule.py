@@ -9,12 +9,16 @@ check that fell due while it was down (that one runs at start, once, however man
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import undefined
 
 if TYPE_CHECKING:
     from monitor.config import Schedule
@@ -126,3 +130,18 @@ def last_checks(pages: Iterable[PageSummary]) -> dict[str, datetime]:
                 when = when.replace(tzinfo=UTC)
             latest[page.outlet] = max(latest.get(page.outlet, when), when)
     return latest
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job the daemon wants: what to run, when, and (for checks) its first run."""
+
+    func: Callable[..., Awaitable[None]]
+    trigger: BaseTrigger
+    args: tuple[Any, ...] = ()
+    first_run: Any = undefined  # a datetime, or undefined: the trigger decides
+
+
+def job_fingerprint(*parts: str) -> str:
+    """Changes when an outlet's entry or its effective schedule changes, so reload replaces exactly those jobs."""
+    return sha256("\0".join(parts).encode()).hexdigest()[:12]
