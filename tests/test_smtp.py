@@ -83,9 +83,9 @@ async def test_starttls_with_auth_and_the_password_never_leaks(
         await channel.send(_message())
         await server.next_message()
         assert PASSWORD not in repr(channel)
-        # Wrong password: a 535 is permanent and the error names no secret.
+        # Wrong password: a 535 holds the whole queue (no message is to blame) and names no secret.
         wrong = SmtpChannel(settings, environ={"PM_SMTP_PASSWORD": PASSWORD + "x"})
-        with pytest.raises(PermanentDeliveryError) as info:
+        with pytest.raises(ChannelUnavailableError) as info:
             await wrong.send(_message("delivery-2"))
     assert "535" in str(info.value)
     assert len(server.messages) == 1
@@ -200,7 +200,7 @@ async def test_a_server_that_never_answers_times_out_as_temporary() -> None:
 def test_a_server_reply_that_echoes_credentials_is_redacted(echo: str) -> None:
     settings = SmtpSettings(host="mail.example.org", username="monitor", password_env="PM_SMTP_PASSWORD")
     channel = SmtpChannel(settings, environ=ENV)
-    with pytest.raises(PermanentDeliveryError) as info:
+    with pytest.raises(ChannelUnavailableError) as info:
         channel._fail(aiosmtplib.SMTPAuthenticationError(535, f"5.7.8 rejected AUTH PLAIN {echo}"))
     assert echo not in str(info.value)
     assert "***" in str(info.value)

@@ -60,7 +60,7 @@ class DeliveryStore(Protocol):
 
     def due_deliveries(self, now: datetime) -> Sequence[Delivery]: ...
     def mark_sent(self, delivery_id: int, now: datetime) -> None: ...
-    def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None: ...
+    def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime, *, count: bool = True) -> None: ...
     def mark_failed(self, delivery_id: int, error: str) -> None: ...
 
 
@@ -166,7 +166,8 @@ def _retry(
         _give_up(store, delivery, f"gave up after {attempt} attempts: {exc}", report)
         return
     next_at = now + backoff(attempt, policy.base_delay, policy.rng)
-    store.mark_retry(delivery.id, str(exc), next_at)
+    # An outage is no fault of this message: it must not use up the attempts a real 4xx may need later.
+    store.mark_retry(delivery.id, str(exc), next_at, count=not isinstance(exc, ChannelUnavailableError))
     report.retried += 1
     report.errors.append(f"delivery {delivery.id}: {exc}")
     logger.warning("deliver: delivery %s attempt %d failed, retry at %s: %s", delivery.id, attempt, next_at, exc)

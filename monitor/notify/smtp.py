@@ -113,6 +113,14 @@ class SmtpChannel:
         return text
 
 
+_SESSION_ERRORS = (
+    aiosmtplib.SMTPAuthenticationError,
+    aiosmtplib.SMTPSenderRefused,
+    aiosmtplib.SMTPHeloError,
+    aiosmtplib.SMTPConnectResponseError,
+)
+
+
 def classify(exc: BaseException, *, where: str) -> DeliveryError:
     """Map an aiosmtplib/socket failure to Temporary (may pass) or Permanent (5xx) delivery errors."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
@@ -124,6 +132,10 @@ def classify(exc: BaseException, *, where: str) -> DeliveryError:
         text = f"SMTP {where}: server replied {exc.code} {exc.message}"
         if isinstance(exc, aiosmtplib.SMTPConnectResponseError) and exc.code < 500:
             return ChannelUnavailableError(text)
+        if isinstance(exc, _SESSION_ERRORS):
+            # Login refused, sender refused, TLS demanded: the setup is wrong, not this message. Every
+            # message would fail the same way, so none may be marked failed for it: wait for a fix.
+            return ChannelUnavailableError(f"{text} (check mail.smtp settings and the password variable)")
         return PermanentDeliveryError(text) if exc.code >= 500 else TemporaryDeliveryError(text)
     if isinstance(exc, aiosmtplib.SMTPNotSupported):
         # E.g. STARTTLS required but not offered: maybe a downgrade in transit; never send in clear.

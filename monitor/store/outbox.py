@@ -112,11 +112,12 @@ def mark(
     error: str | None = None,
     next_attempt_at: datetime | None = None,
     sent_at: datetime | None = None,
+    count: bool = True,
 ) -> None:
-    """Record one send attempt's outcome (each call counts as an attempt)."""
+    """Record one send attempt's outcome; ``count`` says whether it uses up one of the message's attempts."""
     row = _row(session, delivery_id)
     row.status = status
-    row.attempts += 1
+    row.attempts += int(count)
     if error is not None:
         row.last_error = error
     if next_attempt_at is not None:

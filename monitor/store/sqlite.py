@@ -249,9 +249,10 @@ class Store:
         with self._tx(write=True) as s:
             outbox.mark(s, delivery_id, "sent", sent_at=now)
 
-    def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
+    def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime, *, count: bool = True) -> None:
+        """Try again at ``next_attempt_at``; ``count=False`` when the channel was down (not this message's fault)."""
         with self._tx(write=True) as s:
-            outbox.mark(s, delivery_id, "pending", error=error, next_attempt_at=next_attempt_at)
+            outbox.mark(s, delivery_id, "pending", error=error, next_attempt_at=next_attempt_at, count=count)
 
     def mark_failed(self, delivery_id: int, error: str) -> None:
         with self._tx(write=True) as s:
