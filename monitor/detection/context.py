@@ -40,10 +40,13 @@ _HIDDEN_CLASSES = frozenset({"hidden", "d-none", "is-hidden", "hide", "invisible
 # A container titled like this holds other content's teasers, or readers' comments.
 _ZONE_HEADINGS = (
     ("related", re.compile(
-        r"(?:read (?:more|also|next)|related(?: \w+)?|more (?:from|on|stories|news)\b.*|recommended(?: for you)?|"
+        r"(?:read (?:more|also|next|this next)|what to read next|see also|don't miss|you (?:may|might) have missed|"
+        r"related(?: \w+)?|more (?:from|on|stories|news)\b.*|recommended(?: for you)?|"
         r"you (?:may|might) also like|most (?:read|popular)|popular|sponsored(?: content)?|partner content|"
         r"(?:from|by) our partners|promoted|also read|читайте (?:также|еще|ещё)|(?:также |еще )?по теме|"
-        r"популярное|рекомендуем|(?:от|от наших) партнеров|партнерские материалы|новости партнеров|"
+        r"популярное|рекомендуем(?: (?:прочитать|почитать|посмотреть))?|(?:вам )?(?:может быть|будет) интересно|"
+        r"смотрите также|не пропустите|что (?:еще |ещё )?почитать|(?:от|от наших) партнеров|партнерские материалы|"
+        r"новости партнеров|"
         r"читайте також|також читайте|від (?:наших )?партнерів|популярне|lesen sie auch|mehr zum thema|"
         r"auch interessant|(?:à )?lire aussi|sur le même sujet|leer más|te puede interesar|leggi anche|"
         r"czytaj (?:także|też)|ayrıca (?:okuyun|bakınız)|"

@@ -38,14 +38,15 @@ def _spans(rule: Rule, norm: str) -> tuple[list[tuple[int, int]], dict[str, str]
 
 
 def _introduced(norm: str, start: int) -> bool:
-    """A statutory text shown after "the label reads:" / "Плашка выглядит так:" (three or more words and a colon)."""
+    """A statutory text shown after "the label reads:" / "Плашка выглядит так:" / "ОБРАЗЕЦ:" (a preface and a colon)."""
     before = norm[max(0, start - 120) : start].rstrip()
     if not before.endswith(":"):
         return False
     sentence = re.split(r"[.!?]\s", before[:-1])[-1]
-    return len(sentence.split()) >= 3
+    return len(sentence.split()) >= 3 or _SAMPLE.search(sentence) is not None
 
 
+_SAMPLE = re.compile(r"\b(?:образ[еция]\w*|пример\w*|шаблон\w*|sample|example|e\.g\.|template|wording|minta|przykład)")
 _CAPS_RUN = re.compile(r"(?:[A-ZА-ЯЁІЇЄҐ0-9«»\"'()+,.:;/\-–—]+\s+){6}")
 
 
