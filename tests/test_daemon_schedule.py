@@ -20,7 +20,15 @@ from monitor.commands.show import describe_schedule, outlet_statuses
 from monitor.config import Schedule, load_config
 from monitor.daemon import Daemon
 from monitor.errors import ConfigError
-from monitor.schedule import JOB_DEFAULTS, cron_trigger, crontab_weekdays, due_at, first_run, misfire_grace
+from monitor.schedule import (
+    JOB_DEFAULTS,
+    cron_trigger,
+    crontab_weekdays,
+    due_at,
+    first_run,
+    make_trigger,
+    misfire_grace,
+)
 from monitor.store.records import PageSummary
 
 SUNDAY = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -43,6 +51,12 @@ PAGE = (REPO / "seeds" / "site" / "index.html").read_text(encoding="utf-8")
 )
 def test_crontab_weekday_numbers_mean_what_crontab_means(field: str, names: str) -> None:
     assert crontab_weekdays(field) == names
+
+
+def test_cron_and_interval_schedules_carry_their_jitter() -> None:
+    assert make_trigger(Schedule(cron="0 7 * * *", jitter=120)).jitter == 120
+    assert make_trigger(Schedule(interval=1800, jitter=60)).jitter == 60
+    assert make_trigger(Schedule(interval=1800)).jitter is None
 
 
 def test_weekday_one_is_monday_not_tuesday() -> None:
