@@ -78,9 +78,10 @@ def test_baseline_then_added_excluded_and_removed_entries_become_events_alerts_a
     assert meduza["detail"] == "excluded from the registry on 2026-11-20"
     assert meduza["url"] == server.url(f"/rest/registry/{FA_ID}/values")
 
-    alerts = _mails(tmp_path)
-    assert len(alerts) == 3
-    assert any(m["Subject"] == "Meduza: registry entry removed" for m in alerts)
+    alerts = " ".join(m.get_body(("plain",)).get_content() for m in _mails(tmp_path))
+    for name in ("Медуза", "Новое СМИ", "Smith, Jane Q."):
+        assert name in alerts
+    assert "Registry entry removed" in alerts
 
     digest = cli("digest", "--send", "--period", "daily", "--config", str(config))
     assert digest.code == 0, digest.err
@@ -168,3 +169,15 @@ def test_the_xlsx_export_stands_in_when_the_rest_endpoint_fails(tmp_path, server
     both = cli("registries", "check", "--once", "--config", str(config))
     assert "failed: minjust-fa: HTTP 503" in both.out
     assert "fallback: HTTP 503" in both.out
+
+
+def test_a_list_half_as_long_as_the_last_is_not_recorded(tmp_path, server):
+    server.minjust[FA_ID] = [{"field_2_s": f"СМИ {n}", "field_8_s": str(n)} for n in range(12)]
+    url = server.url(f"/rest/registry/{FA_ID}/values")
+    config = _config(tmp_path, server, f"  - {{name: minjust-fa, kind: minjust_foreign_agents, url: '{url}'}}\n")
+    cli("registries", "check", "--once", "--config", str(config))
+    server.minjust[FA_ID] = server.minjust[FA_ID][:5]
+    shrunk = cli("registries", "check", "--once", "--config", str(config))
+    assert "failed: minjust-fa: implausible: 5 rows where the last fetch had 12" in shrunk.out
+    assert "events: 0" in shrunk.out
+    assert len(cli("registries", "list", "--json", "--config", str(config)).json()) == 12

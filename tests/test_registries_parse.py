@@ -165,3 +165,11 @@ def test_a_bundle_without_certificates_is_refused(tmp_path):
     (tmp_path / "empty.pem").write_text("not a certificate")
     with pytest.raises(ValueError, match="no PEM certificate"):
         load_bundle(tmp_path / "empty.pem")
+
+
+def test_renamed_columns_are_a_format_error_not_an_empty_register():
+    renamed = json.dumps({"size": 1, "values": [{"field_20_s": "Медуза", "field_80_s": "101"}]}).encode()
+    with pytest.raises(RegistryFormatError, match="name column 'field_2_s'"):
+        parse_values(renamed, "minjust_foreign_agents")
+    with pytest.raises(RegistryFormatError, match="Registration_Number"):
+        parse_registrants(b'{"REGISTRANTS_ACTIVE": {"ROW": [{"Reg_No": 1, "Name": "A"}]}}')

@@ -25,6 +25,7 @@ from monitor.registries.rows import RegistryFormatError, RegistryRow
 from monitor.registries.tls import load_bundle
 
 log = logging.getLogger(__name__)
+MASS_REMOVAL_MIN, MASS_REMOVAL_SHARE = 10, 0.5  # see _plausible
 JSON_HEADERS = (("Content-Type", "application/json;charset=UTF-8"), ("Accept", "application/json"))
 
 
@@ -73,6 +74,7 @@ async def check_registry(app: App, registry: Registry) -> tuple[list[Event], str
         return [], why
     first = results[0]
     refs = [app.archive.write(r) if r.status is not None else None for r in results]
+    rows = _plausible(app, registry, rows)
     if isinstance(rows, str):
         log.warning("event=registry_failed registry=%s url=%s cause=%s", registry.name, first.url, rows)
         events = app.store.registry.record_failure(
@@ -96,6 +98,15 @@ async def check_registry(app: App, registry: Registry) -> tuple[list[Event], str
     )
     log.info("event=registry_checked registry=%s rows=%d events=%d", registry.name, len(rows), len(events))
     return events, None
+
+
+def _plausible(app: App, registry: Registry, rows: list[RegistryRow] | str) -> list[RegistryRow] | str:
+    """``rows``, or why not: a list less than half as long as the last one is a broken source, not news
+    (the MoJ keeps excluded entries; no register loses half its entries between two checks)."""
+    before = next((s.rows for s in app.store.registry.sources() if s.name == registry.name), 0)
+    if isinstance(rows, str) or before < MASS_REMOVAL_MIN or len(rows) >= before * MASS_REMOVAL_SHARE:
+        return rows
+    return f"implausible: {len(rows)} rows where the last fetch had {before}; not recorded"
 
 
 def fetch_settings(app: App, registry: Registry) -> FetchSettings:

@@ -36,6 +36,8 @@ def parse_registrants(body: bytes) -> list[RegistryRow]:
         start = body[:60].decode("utf-8", "replace").strip()
         raise RegistryFormatError(f"not JSON (starts with {start!r})") from None
     rows = [_fields(row) for row in _unwrap(data)]
+    if rows and not any(row.get("reg_no") for row in rows):
+        raise RegistryFormatError("no row has a Registration_Number (did the API rename its fields?)")
     return make_rows(row for row in rows if row.get("reg_no"))
 
 

@@ -78,6 +78,9 @@ def parse_values(body: bytes, kind: str, fields: Mapping[str, str] | None = None
         if not isinstance(value, dict):
             raise RegistryFormatError(f"a row is not an object: {str(value)[:80]!r}")
         rows.append(_canonical({name: value.get(column) for name, column in mapping.items()}))
+    if rows and not any(row.get("name") for row in rows):
+        # Renamed columns would otherwise read as a register whose every entry vanished.
+        raise RegistryFormatError(f"no row has a value in the name column {mapping.get('name')!r}: set fields:")
     return size, rows
 
 
