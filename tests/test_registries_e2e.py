@@ -181,3 +181,19 @@ def test_a_list_half_as_long_as_the_last_is_not_recorded(tmp_path, server):
     assert "failed: minjust-fa: implausible: 5 rows where the last fetch had 12" in shrunk.out
     assert "events: 0" in shrunk.out
     assert len(cli("registries", "list", "--json", "--config", str(config)).json()) == 12
+
+
+def test_columns_shows_what_each_moj_column_is_mapped_to(tmp_path, server):
+    url = server.url(f"/rest/registry/{FA_ID}/values")
+    config = _config(tmp_path, server, f"  - {{name: minjust-fa, kind: minjust_foreign_agents, url: '{url}'}}\n")
+    columns = cli("registries", "columns", "minjust-fa", "--json", "--config", str(config))
+    assert columns.code == 0, columns.err
+    by_id = {c["id"]: c for c in columns.json()}
+    assert by_id["field_2_s"] == {
+        "id": "field_2_s",
+        "title": "Полное наименование / ФИО",
+        "suggests": "name",
+        "mapped_to": "name",
+    }
+    assert by_id["field_4_s"]["suggests"] == by_id["field_4_s"]["mapped_to"] == "included"
+    assert by_id["field_1_i"]["mapped_to"] is None

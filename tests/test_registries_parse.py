@@ -173,3 +173,16 @@ def test_renamed_columns_are_a_format_error_not_an_empty_register():
         parse_values(renamed, "minjust_foreign_agents")
     with pytest.raises(RegistryFormatError, match="Registration_Number"):
         parse_registrants(b'{"REGISTRANTS_ACTIVE": {"ROW": [{"Reg_No": 1, "Name": "A"}]}}')
+
+
+def test_info_columns_and_their_url():
+    from monitor.registries.minjust import info_url, parse_columns
+
+    assert (
+        info_url("https://r.example/rest/registry/abc/values#offset=500") == "https://r.example/rest/registry/abc/info"
+    )
+    info = json.dumps({"columns": [{"name": "field_3_s", "title": "Страна"}, "junk"]}).encode()
+    (column,) = parse_columns(info, "minjust_undesirable", {"country": "field_3_s"})
+    assert (column["suggests"], column["mapped_to"]) == ("country", "country")
+    with pytest.raises(RegistryFormatError, match="no 'columns'"):
+        parse_columns(b'{"lastUpdate": "2026-11-20"}', "minjust_undesirable")

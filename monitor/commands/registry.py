@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 from monitor.commands.inspect import opened_app
 from monitor.commands.output import print_json, print_table, shorten
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, MonitorError
 
 COMPLIANCE_COLUMNS = (
     "outlet", "registry", "link", "status", "entry", "designated", "excluded", "category", "first_label",
@@ -32,6 +32,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: a
     status = actions.add_parser("status", parents=[config], help="per registry: last fetch, rows, failures")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=cmd_status)
+
+    columns = actions.add_parser(
+        "columns", parents=[config], help="a MoJ registry's column ids and titles (to check its fields:)"
+    )
+    columns.add_argument("registry", metavar="NAME")
+    columns.add_argument("--json", action="store_true")
+    columns.set_defaults(handler=cmd_columns)
 
     compliance = sub.add_parser(
         "compliance", parents=[config], help="per linked outlet: designation → first label seen, share of pages"
@@ -93,6 +100,31 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     rows = [(s.name, s.url, s.rows, s.last_checked_at, s.last_error or "ok", s.consecutive_failures) for s in sources]
     print_table("Registries", ("registry", "url", "rows", "last checked", "last result", "failures in a row"), rows)
+    return 0
+
+
+def cmd_columns(args: argparse.Namespace) -> int:
+    from monitor.app import App
+    from monitor.config import load_config
+    from monitor.crawl import run
+    from monitor.registries.check import fetch_columns
+
+    config = load_config(args.config)
+    registry = config.registry(args.registry)
+    if not registry.kind.startswith("minjust"):
+        raise ConfigError(f"{args.config}: registries columns reads the MoJ /info endpoint; {registry.name} is FARA")
+    app = App.open(config)
+    try:
+        columns = run(lambda: fetch_columns(app, registry))
+    finally:
+        app.close()
+    if isinstance(columns, str):
+        raise MonitorError(f"{registry.name}: {columns}")
+    if args.json:
+        print_json(columns)
+    else:
+        rows = [(c["id"], c["title"], c["suggests"], c["mapped_to"]) for c in columns]
+        print_table(f"Columns of {registry.name}", ("id", "title", "title suggests", "mapped to"), rows)
     return 0
 
 

@@ -100,6 +100,18 @@ async def check_registry(app: App, registry: Registry) -> tuple[list[Event], str
     return events, None
 
 
+async def fetch_columns(app: App, registry: Registry) -> list[dict[str, str | None]] | str:
+    """The MoJ registry's columns from its ``/info`` endpoint (to check ``fields:``), or why not."""
+    request = FetchRequest(minjust.info_url(registry.url), headers=(("Accept", "application/json"),))
+    (result,) = await fetch([request], fetch_settings(app, registry))
+    if not result.ok:
+        return describe_failure(result)
+    try:
+        return minjust.parse_columns(result.body, registry.kind, registry.fields)
+    except RegistryFormatError as exc:
+        return f"unexpected format: {exc}"
+
+
 def _plausible(app: App, registry: Registry, rows: list[RegistryRow] | str) -> list[RegistryRow] | str:
     """``rows``, or why not: a list less than half as long as the last one is a broken source, not news
     (the MoJ keeps excluded entries; no register loses half its entries between two checks)."""

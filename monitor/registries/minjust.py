@@ -96,14 +96,35 @@ def rows_from_pages(pages: Sequence[tuple[int, list[dict[str, str]]]]) -> list[R
     return make_rows(raw)
 
 
+def info_url(values_url: str) -> str:
+    """``…/rest/registry/{id}/values`` → ``…/rest/registry/{id}/info`` (column ids and titles)."""
+    return values_url.split("#")[0].rstrip("/").rsplit("/", 1)[0] + "/info"
+
+
+def parse_columns(body: bytes, kind: str, fields: Mapping[str, str] | None = None) -> list[dict[str, str | None]]:
+    """``/info`` → per column: its id, title, the field its title suggests, and the field it is mapped to."""
+    data = _json(body)
+    columns = data.get("columns") if isinstance(data, dict) else None
+    if not isinstance(columns, list):
+        keys = sorted(data)[:8] if isinstance(data, dict) else type(data).__name__
+        raise RegistryFormatError(f"no 'columns' list in the answer ({keys})")
+    mapped = {column: name for name, column in {**DEFAULT_FIELDS.get(kind, {}), **(fields or {})}.items()}
+    return [
+        {"id": clean(c.get("name")), "title": clean(c.get("title")), "suggests": title_field(str(c.get("title") or "")),
+         "mapped_to": mapped.get(clean(c.get("name")))}
+        for c in columns
+        if isinstance(c, dict)
+    ]  # fmt: skip
+
+
 def parse_export(body: bytes) -> list[RegistryRow]:
     """The XLSX export → rows: the first row whose cells name a ``name`` column is the header."""
     table = read_sheet(body)
-    heads = [i for i, header in enumerate(table) if "name" in [_title_field(cell) for cell in header]]
+    heads = [i for i, header in enumerate(table) if "name" in [title_field(cell) for cell in header]]
     if not heads:
         raise RegistryFormatError("no header row with a name column (Полное наименование / ФИО) in the export")
     index = heads[0]
-    columns = [_title_field(cell) for cell in table[index]]
+    columns = [title_field(cell) for cell in table[index]]
     raw = []
     for cells in table[index + 1 :]:
         fields = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(columns) if name}
@@ -111,7 +132,8 @@ def parse_export(body: bytes) -> list[RegistryRow]:
     return make_rows(raw)
 
 
-def _title_field(title: str) -> str | None:
+def title_field(title: str) -> str | None:
+    """Our field for a column title (``Дата принятия решения о включении`` → ``included``), or None."""
     text = clean(title)
     return next((name for name, pattern in _TITLES if pattern.search(text)), None) if text else None
 
