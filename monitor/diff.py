@@ -126,8 +126,23 @@ _NONE = _Wording("", frozenset())
 
 
 def _unmatched(mine: Mapping[str, _Wording], theirs: Mapping[str, _Wording]) -> list[str]:
-    """Keys of ``mine`` with no equal (or, when long enough, containing/contained) key in ``theirs``."""
-    return [key for key in mine if key not in theirs and not any(_contains(key, other) for other in theirs)]
+    """Keys of ``mine`` with no equal key in ``theirs``, nor one containing/contained in it (when long
+    enough) whose rule matched the same span: a label whose box gained or lost surrounding text is the
+    same label, but a label that gained or lost a clause matched a different span — a changed wording."""
+    return [
+        key
+        for key in mine
+        if key not in theirs
+        and not any(_contains(key, other) and _same_match(mine[key], wording) for other, wording in theirs.items())
+    ]
+
+
+def _same_match(a: _Wording, b: _Wording) -> bool:
+    """The rules matched the same thing in both: equal spans, or spans that differ by less than a clause
+    (a name slot may swallow a neighbouring word when the box around the label changes)."""
+    if not a.spans or not b.spans or a.spans & b.spans:
+        return True
+    return any(_contains(x, y) and abs(len(x) - len(y)) < MIN_CONTAINED for x in a.spans for y in b.spans)
 
 
 def _contains(a: str, b: str) -> bool:
