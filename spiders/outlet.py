@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.utils.httpobj import urlparse_cached
@@ -38,6 +39,16 @@ def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str
 
 # Items of a sitemap index are sitemaps, not articles: follow only the newest few of them.
 SITEMAP_INDEX_FOLLOW = 1
+
+
+def same_site(link: str, origin: str) -> bool:
+    """Same host as ``origin`` (ignoring a leading www.), or one of its subdomains (en.zona.media)."""
+    host, home = _host(link), _host(origin)
+    return bool(host) and (host == home or host.endswith("." + home) or ("." in host and home.endswith("." + host)))
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
 class OutletSpider(scrapy.Spider):
@@ -96,13 +107,17 @@ class OutletSpider(scrapy.Spider):
             return
         listed = parse_feed(response.body, response.url)
         root = source or url
+        # Only links on the outlet's own site: a hostile feed must not send us to other hosts (or to
+        # internal addresses), nor fill the outlet's record with other sites' pages.
+        links = [link for link in listed.links if same_site(link, root)]
         if listed.kind == "sitemapindex":
-            for child in listed.links[:SITEMAP_INDEX_FOLLOW]:
-                yield self._request(child, "sitemap", follow_limit, source=root)
+            if source is None:  # one level of index only: an index listing itself must not loop
+                for child in links[:SITEMAP_INDEX_FOLLOW]:
+                    yield self._request(child, "sitemap", follow_limit, source=root)
             return
         requested = {page.url for page in self.page_requests}
         # A listed article that is also watched as a page is fetched once, as that page.
-        fresh = [link for link in listed.links if link not in requested]
+        fresh = [link for link in links if link not in requested]
         for link in fresh[:follow_limit]:
             # Articles seen before are asked for conditionally too: a feed is polled far more often
             # than its articles change.

@@ -247,3 +247,22 @@ def test_fetch_request_rejects_unknown_kinds():
         FetchRequest("https://o.example/", kind="podcast")
     with pytest.raises(ValueError, match="follow_limit"):
         FetchRequest("https://o.example/", follow_limit=-1)
+
+
+@pytest.mark.parametrize(
+    ("link", "origin", "same"),
+    [
+        ("https://meduza.io/news/1", "https://meduza.io/rss/all", True),
+        ("https://www.meduza.io/news/1", "https://meduza.io/rss/all", True),
+        ("https://en.zona.media/article/1", "https://zona.media/rss", True),
+        ("https://zona.media/article/1", "https://en.zona.media/rss", True),
+        ("http://localhost:8766/internal-admin", "https://meduza.io/rss/all", False),
+        ("http://169.254.169.254/latest/meta-data", "https://meduza.io/rss/all", False),
+        ("https://evil-meduza.io/x", "https://meduza.io/rss/all", False),
+        ("http://com/", "https://meduza.com/rss", False),
+    ],
+)
+def test_feeds_are_followed_only_on_the_outlets_own_site(link: str, origin: str, same: bool) -> None:
+    from spiders.outlet import same_site
+
+    assert same_site(link, origin) is same
