@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +17,8 @@ from cli_helpers import REPO, cli, put, watchlist
 from mockserver import MockServer
 
 from monitor.app import App
-from monitor.commands.show import describe_schedule, outlet_statuses
-from monitor.config import Schedule, load_config
+from monitor.commands.show import OutletStatus, describe_schedule, outlet_statuses
+from monitor.config import DaemonSettings, Schedule, load_config, parse_duration
 from monitor.daemon import Daemon
 from monitor.errors import ConfigError
 from monitor.schedule import (
@@ -197,3 +198,29 @@ def test_status_per_outlet_next_run_result_and_failures(tmp_path: Path) -> None:
     assert (d.enabled, d.next_run, d.due) == (False, None, False)
     assert (e.due, e.next_run, e.result, e.consecutive_failures) == (True, SUNDAY, "timeout", 5)
     assert describe_schedule(Schedule(interval=5400)) == "every 1h30m"
+
+
+def unit_settings(path: Path) -> dict[str, str]:
+    return dict(
+        line.split("=", 1)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+
+
+def test_the_systemd_unit_stops_gracefully_and_reloads_with_sighup() -> None:
+    unit = unit_settings(REPO / "contrib" / "press-monitor.service")
+    assert unit["KillSignal"] == "SIGTERM"
+    assert unit["Restart"] == "on-failure"
+    assert unit["ExecReload"] == "/bin/kill -HUP $MAINPID"
+    assert unit["User"] == "press-monitor"
+    assert unit["WorkingDirectory"].startswith("/")
+    assert " run --config " in unit["ExecStart"]
+    # systemd must not SIGKILL a daemon that is still letting its checks finish.
+    assert parse_duration(unit["TimeoutStopSec"]) > DaemonSettings().shutdown_timeout
+
+
+def test_the_documented_status_json_names_every_key() -> None:
+    docs = (REPO / "docs" / "daemon.md").read_text(encoding="utf-8")
+    for key in [f.name for f in fields(OutletStatus)] + ["running", "pid", "started", "next_attempt_at", "event_ids"]:
+        assert key in docs, key
