@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from monitor import __version__
 from monitor.archive import WarcArchive
 from monitor.config import Config, Outlet
 from monitor.crawl import FetchSettings
@@ -70,6 +71,17 @@ class App:
             crawl_timeout=f.crawl_timeout,
             download_delay=f.delay,
         )
+
+    @functools.cached_property
+    def _rules_digest(self) -> str:
+        enabled = sorted(repr(rule) for rule in self.detector.rule_set.rules if rule.enabled)
+        return sha256("\n".join([__version__, *enabled]).encode()).hexdigest()
+
+    def rules_version(self, outlet: Outlet) -> str:
+        """Changes when the detector, its packs, the disabled rules or the outlet's own rules change: stored
+        findings made under another version are re-detected, even on a page whose content did not change."""
+        own = repr([rule.model_dump() for rule in outlet.rules])
+        return sha256(f"{self._rules_digest}\n{own}".encode()).hexdigest()[:16]
 
     def outlet_rules(self, outlet: Outlet) -> list[SelectorRule]:
         return [SelectorRule(id=r.id, category=r.category, selector=r.selector, lang=r.lang) for r in outlet.rules]

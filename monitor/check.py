@@ -8,13 +8,13 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from monitor.app import App
 from monitor.config import Outlet
 from monitor.coverage import record_coverage_events
-from monitor.coverage import snapshot as coverage_snapshot
+from monitor.coverage import snapshots as coverage_snapshots
 from monitor.crawl import FetchRequest, fetch_each
 from monitor.extract import ParsedPage, decode_html
 from monitor.models import Event, FetchResult, Finding
@@ -56,7 +56,7 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     place, since two drains at once could both pick up, and send, the same queued delivery."""
     # The whole watchlist, not just the outlets of this check: the others stay active (``state``, ``status``).
     app.store.sync_outlets([outlet_spec(o) for o in app.config.outlets])
-    coverage_before = {o.name: coverage_snapshot(app, o) for o in outlets}
+    coverage_before = coverage_snapshots(app, outlets)
     requests, owners = build_requests(app, outlets)
     summary = CheckSummary()
     kinds = {r.url: r.kind for r in requests}
@@ -75,9 +75,11 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
 
     # Each result is stored as it arrives: no body waits in memory for the rest of the crawl.
     await fetch_each(requests, app.fetch_settings, handle, validators=app.store.validators)
+    coverage_after = coverage_snapshots(app, outlets)
+    route = functools.partial(recipients_for, app)
     for outlet in outlets:
-        route = functools.partial(recipients_for, app)
-        summary.events.extend(record_coverage_events(app, outlet, coverage_before[outlet.name], route))
+        before, after = coverage_before[outlet.name], coverage_after[outlet.name]
+        summary.events.extend(record_coverage_events(app, outlet, before, route, after))
     sent = 0
     if send:
         sent = (await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)).sent
@@ -112,6 +114,10 @@ def process_result(app: App, outlet: Outlet, result: FetchResult, *, is_feed: bo
     store, detection = app.store, app.config.detection
     previous = store.page_state(result.url)
     reading = read_page(app, outlet, result, previous, is_feed=is_feed)
+    version = app.rules_version(outlet)
+    if previous is not None and reading.findings is not None and previous.rules != version:
+        # The rules changed, not the page: the new findings become the baseline, without events.
+        previous = replace(previous, baselined=False, pending=None, pending_count=0)
     state, changes = observe(
         previous,
         fetch_ok=reading.failure is None,
@@ -120,6 +126,8 @@ def process_result(app: App, outlet: Outlet, result: FetchResult, *, is_feed: bo
         confirmations=detection.confirmations,
         unreachable_after=detection.unreachable_after,
     )
+    if reading.findings is not None:
+        state = replace(state, rules=version)
     archive_ref = archive(app, result)
     events = store.record_observation(
         outlet=outlet.name,
@@ -163,8 +171,9 @@ def read_page(app: App, outlet: Outlet, result: FetchResult, previous: PageState
     if not result.ok:
         return Reading(failure=describe_failure(result))
     last_hash = app.store.last_content_hash(result.url)
+    same_rules = previous is not None and previous.rules == app.rules_version(outlet)
     if result.not_modified and previous is not None:
-        return Reading(last_hash, last_seen(previous))
+        return reuse_or_redetect(app, outlet, result, previous, last_hash, same_rules=same_rules)
     if is_feed:
         return Reading(None, [])
     # Parsed once: the outcome check, the fingerprint and the detector all read this tree.
@@ -173,10 +182,23 @@ def read_page(app: App, outlet: Outlet, result: FetchResult, previous: PageState
     if outcome is not None:
         return Reading(failure=outcome.cause)
     content_hash = page.fingerprint()
-    if previous is not None and content_hash == last_hash:
+    if previous is not None and content_hash == last_hash and same_rules:
         return Reading(content_hash, last_seen(previous))
     rules = app.outlet_rules(outlet)
     return Reading(content_hash, app.detector.detect_parsed(page, url=result.final_url, outlet_rules=rules))
+
+
+def reuse_or_redetect(
+    app: App, outlet: Outlet, result: FetchResult, previous: PageState, last_hash: str | None, *, same_rules: bool
+) -> Reading:
+    """A 304: the page is what we stored. Its findings stand, unless the rules changed since they were made
+    (a disabled rule, a new pack, an upgrade): then the stored body is read again under the new rules."""
+    body = None if same_rules or last_hash is None else app.store.body(last_hash)
+    if body is None:
+        return Reading(last_hash, last_seen(previous))
+    page = ParsedPage.parse(decode_html(body, result.headers.get("content-type")))
+    rules = app.outlet_rules(outlet)
+    return Reading(last_hash, app.detector.detect_parsed(page, url=result.final_url, outlet_rules=rules))
 
 
 def last_seen(state: PageState) -> list[Finding]:

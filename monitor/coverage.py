@@ -7,6 +7,7 @@ Feeds and sitemaps are how articles are found, not pages that carry banners, so 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,6 +55,17 @@ def snapshot(app: App, outlet: Outlet) -> dict[str, Coverage]:
     return coverage(content_states(app.store.category_states(outlet=outlet.name), outlet))
 
 
+def snapshots(app: App, outlets: Sequence[Outlet]) -> dict[str, dict[str, Coverage]]:
+    """:func:`snapshot` of every outlet in ``outlets`` from ONE read of the store: read per outlet, a
+    check of 1,000 outlets re-read every page's state (and every snapshot's date) 2,000 times."""
+    if len(outlets) == 1:
+        return {outlets[0].name: snapshot(app, outlets[0])}
+    by_outlet: dict[str, list[CategoryState]] = defaultdict(list)
+    for state in app.store.category_states():
+        by_outlet[state.outlet].append(state)
+    return {o.name: coverage(content_states(by_outlet.get(o.name, []), o)) for o in outlets}
+
+
 def crossings(before: dict[str, Coverage], now: dict[str, Coverage], threshold: float) -> list[FindingChange]:
     """The categories whose share crossed ``threshold`` between two snapshots. A first snapshot, or one of
     fewer than MIN_PAGES pages, is a baseline: nothing is "reached" on the day an outlet is first watched."""
@@ -76,11 +88,16 @@ def _describe(cover: Coverage, threshold: float) -> str:
 
 
 def record_coverage_events(
-    app: App, outlet: Outlet, before: dict[str, Coverage], route: Callable[[Event], Sequence[str]]
+    app: App,
+    outlet: Outlet,
+    before: dict[str, Coverage],
+    route: Callable[[Event], Sequence[str]],
+    after: dict[str, Coverage] | None = None,
 ) -> list[Event]:
     """After a check of ``outlet``: an outlet-level event for every category whose coverage crossed the
-    configured threshold (in either direction) during this check."""
-    changes = crossings(before, snapshot(app, outlet), app.config.detection.coverage_threshold)
+    configured threshold (in either direction) during this check. ``after``: from :func:`snapshots`."""
+    now = snapshot(app, outlet) if after is None else after
+    changes = crossings(before, now, app.config.detection.coverage_threshold)
     if not changes:
         return []
     anchor = outlet.page_urls()[0] if outlet.page_urls() else outlet.homepage

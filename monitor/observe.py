@@ -48,6 +48,7 @@ class PageState:
     unreachable: bool = False
     baselined: bool = False
     last_failure: str | None = None
+    rules: str | None = None  # the rule set's version that produced the findings (re-detect when it changes)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (the store keeps it as one column)."""
@@ -59,6 +60,7 @@ class PageState:
             "unreachable": self.unreachable,
             "baselined": self.baselined,
             "last_failure": self.last_failure,
+            "rules": self.rules,
         }
 
     @classmethod
@@ -72,6 +74,7 @@ class PageState:
             unreachable=bool(data.get("unreachable", False)),
             baselined=bool(data.get("baselined", False)),
             last_failure=data.get("last_failure"),
+            rules=data.get("rules"),
         )
 
 

@@ -115,3 +115,32 @@ def test_an_empty_response_never_removes_a_label(tmp_path: Path, page: str) -> N
         assert "failed: 1" in out
         assert "empty page" in out
     assert cli("history", "--json", "--config", str(config)).json() == []
+
+
+def test_changed_rules_rebaseline_unchanged_pages_silently(tmp_path: Path, page: str) -> None:
+    config = watchlist(tmp_path, outlet(page), extra="detection: {confirmations: 1}\n")
+    put(page, BEFORE)
+    check(config)
+    state = cli("state", "--json", "--config", str(config)).json()
+    appeal = [p for p in state["pages"] if p["category"] == "donation_appeal"]
+    assert appeal
+    assert appeal[0]["present"] is True
+    rule_ids = rules_finding_anything(BEFORE)
+    text = config.read_text(encoding="utf-8").replace(
+        "detection: {confirmations: 1}", f"detection: {{confirmations: 1, disable_rules: {sorted(rule_ids)}}}"
+    )
+    config.write_text(text, encoding="utf-8")
+    assert "events: 0" in check(config)  # the page did not change: no "removed" event...
+    state = cli("state", "--json", "--config", str(config)).json()
+    assert not any(p["present"] for p in state["pages"])  # ...but the state follows the rules in force
+
+
+def rules_finding_anything(html: str) -> set[str]:
+    """Every rule that would report something on ``html`` once the ones before it are disabled."""
+    from monitor.detect import Detector
+    from monitor.rules import load_rule_set
+
+    disabled: set[str] = set()
+    while found := {f.rule for f in Detector(load_rule_set(disabled=disabled)).detect(html)}:
+        disabled |= found
+    return disabled
