@@ -67,11 +67,11 @@ async def check_registry(app: App, registry: Registry) -> tuple[list[Event], str
     """Fetch and store one registry; (its events, None) or ([], why it failed)."""
     try:
         settings = fetch_settings(app, registry)
-        results, rows = await _fetch_rows(registry, settings)
-    except (OSError, ValueError) as exc:  # an unreadable ca_file: nothing was fetched
+    except (OSError, ValueError) as exc:  # an unreadable ca_file: nothing to fetch with
         why = f"ca_file: {exc}"
         log.warning("event=registry_failed registry=%s cause=%s", registry.name, why)
         return [], why
+    results, rows = await _fetch_rows(registry, settings)
     first = results[0]
     refs = [app.archive.write(r) if r.status is not None else None for r in results]
     rows = _plausible(app, registry, rows)
