@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from monitor.config import Outlet
+from monitor.config import Config, Outlet
 from monitor.models import CATEGORIES, Change, Event, FindingChange
 from monitor.store import CategoryState
 
@@ -35,10 +35,30 @@ class Coverage:
         return self.present / self.checked if self.checked else 0.0
 
 
-def content_states(states: Sequence[CategoryState], outlet: Outlet) -> list[CategoryState]:
-    """The per-page states of ``outlet`` without its feed and sitemap URLs."""
+def content_states(
+    states: Sequence[CategoryState], outlet: Outlet, fresh_since: datetime | None = None
+) -> list[CategoryState]:
+    """The per-page states of ``outlet`` without its feed and sitemap URLs, and — with ``fresh_since`` —
+    only pages checked since then: an article that left the feed long ago no longer says what the outlet
+    prints today."""
     discovery = set(outlet.feeds) | set(outlet.sitemaps)
-    return [s for s in states if s.outlet == outlet.name and s.url not in discovery]
+    return [
+        s
+        for s in states
+        if s.outlet == outlet.name
+        and s.url not in discovery
+        and (fresh_since is None or (s.last_checked_at is not None and _utc(s.last_checked_at) >= fresh_since))
+    ]
+
+
+def fresh_since(config: Config, outlet: Outlet, now: datetime) -> datetime:
+    """Pages checked within two of the outlet's intervals count as its current pages (two days for cron)."""
+    interval = config.schedule_for(outlet).interval
+    return now - (timedelta(seconds=2 * interval) if interval else timedelta(days=2))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def coverage(states: Sequence[CategoryState]) -> dict[str, Coverage]:
@@ -52,7 +72,8 @@ def coverage(states: Sequence[CategoryState]) -> dict[str, Coverage]:
 
 def snapshot(app: App, outlet: Outlet) -> dict[str, Coverage]:
     """The outlet's coverage per category now (confirmed findings of its baselined pages)."""
-    return coverage(content_states(app.store.category_states(outlet=outlet.name), outlet))
+    since = fresh_since(app.config, outlet, datetime.now(UTC))
+    return coverage(content_states(app.store.category_states(outlet=outlet.name), outlet, since))
 
 
 def snapshots(app: App, outlets: Sequence[Outlet]) -> dict[str, dict[str, Coverage]]:
@@ -63,7 +84,10 @@ def snapshots(app: App, outlets: Sequence[Outlet]) -> dict[str, dict[str, Covera
     by_outlet: dict[str, list[CategoryState]] = defaultdict(list)
     for state in app.store.category_states():
         by_outlet[state.outlet].append(state)
-    return {o.name: coverage(content_states(by_outlet.get(o.name, []), o)) for o in outlets}
+    now = datetime.now(UTC)
+    return {
+        o.name: coverage(content_states(by_outlet.get(o.name, []), o, fresh_since(app.config, o, now))) for o in outlets
+    }
 
 
 def crossings(before: dict[str, Coverage], now: dict[str, Coverage], threshold: float) -> list[FindingChange]:
