@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from monitor.errors import ConfigError
 
@@ -18,21 +19,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: a
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from monitor.app import App
+    from monitor.app import App, lock_path
     from monitor.check import check_once
     from monitor.config import load_config
     from monitor.crawl import run
+    from monitor.lock import single_instance
 
     config = load_config(args.config)
     outlets = [config.outlet(name) for name in args.outlet] if args.outlet else list(config.outlets)
     outlets = [o for o in outlets if o.enabled]
     if not outlets:
         raise ConfigError(f"{args.config}: no enabled outlets to check")
-    app = App.open(config)
-    try:
-        summary = run(lambda: check_once(app, outlets))
-    finally:
-        app.close()
+    # The daemon's lock: a check never runs beside the daemon (or another check) on the same database,
+    # where both could confirm the same change and alert twice.
+    with single_instance(lock_path(config), Path(args.config)):
+        app = App.open(config)
+        try:
+            summary = run(lambda: check_once(app, outlets))
+        finally:
+            app.close()
     print(summary.text())
     return 0
 
