@@ -125,3 +125,11 @@ def test_a_report_on_another_outlet_is_no_notice_even_with_we():
         "a move we have seen before.</div>"
     )
     assert cats(lede) == set()
+
+
+def test_an_interview_turn_is_someone_else_speaking():
+    qa = (
+        "<div class='body'><p>Q: How did you learn about it?</p><p>A: The ministry designated us a foreign agent "
+        "on a Friday.</p><p>— Нас признали иноагентом в пятницу вечером.</p></div>"
+    )
+    assert cats(qa) == set()

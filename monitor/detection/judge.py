@@ -85,6 +85,8 @@ def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = 
         return None
     if block.link_only and block.hint is None and not rule.links:
         return None  # a menu item ("Donate"), or a teaser card's headline and excerpt linking elsewhere
+    if block.prose and _SPEAKER.match(block.text):
+        return None  # an interview's turn ("A: The ministry designated us…", "— Нас признали…"): someone else speaks
     if _excerpt(block.text) or block.text.startswith(_FOOTNOTE):
         return None  # a snippet of other content; a footnote mention mark («*признан иноагентом»)
     if any(x.search(norm) for x in rule.compiled_exclude):
@@ -110,6 +112,7 @@ def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = 
 
 _ELLIPSIS = ("…", "...", "[…]", "(…)")
 _FOOTNOTE = ("*", "†", "‡", "¹", "²", "³")
+_SPEAKER = re.compile(r"(?:[QAВО]|вопрос|ответ|question|answer)\s*:|[—–]\s", re.I)
 
 
 def _excerpt(text: str) -> bool:
