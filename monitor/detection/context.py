@@ -7,6 +7,7 @@ of their own heading - so the walker in :mod:`monitor.detection.blocks` can inhe
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -87,9 +88,20 @@ def class_tokens(el: etree._Element) -> list[str]:
     cls, ident = el.get("class"), el.get("id")
     if not cls and not ident:
         return []
-    names = (cls or "").split()
-    raw = " ".join(n for n in names if not n.lower().startswith(_TAXONOMY)) + " " + (el.get("id") or "")
-    return [t.lower() for t in _TOKEN_SPLIT.split(raw) if t]
+    return list(_tokens(cls or "", ident or ""))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(cls: str, ident: str) -> tuple[str, ...]:
+    """Tokens of one class/id pair; pages repeat the same few hundred pairs thousands of times."""
+    names = cls.split()
+    raw = " ".join(n for n in names if not n.lower().startswith(_TAXONOMY)) + " " + ident
+    return tuple(t.lower() for t in _TOKEN_SPLIT.split(raw) if t)
+
+
+@lru_cache(maxsize=4096)
+def _hint_tokens(tokens: tuple[str, ...]) -> bool:
+    return any(t in _HINT_WORDS or t.startswith(_HINT_PREFIXES) for t in tokens)
 
 
 def is_hidden(el: etree._Element) -> bool:
@@ -140,4 +152,4 @@ def heading_zone(el: etree._Element) -> str | None:
 def is_hint(tokens: list[str], el: etree._Element) -> bool:
     if (el.get("role") or "").lower() in ("banner", "note", "alert", "status", "dialog", "alertdialog"):
         return True
-    return any(t in _HINT_WORDS or t.startswith(_HINT_PREFIXES) for t in tokens)
+    return _hint_tokens(tuple(tokens))
