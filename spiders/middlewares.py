@@ -96,6 +96,18 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return retry
 
 
+class HostSlotMiddleware:
+    """Throttle every request per host:port, robots.txt requests included.
+
+    The spider keys its requests' download slots by host:port, the unit robots.txt and Crawl-delay
+    apply to; the robots.txt requests Scrapy makes itself fell back to the bare host name, so the
+    robots.txt files of outlets on one host but different ports queued in ONE slot, one per delay.
+    """
+
+    def process_request(self, request: Request, spider: object = None) -> None:
+        request.meta.setdefault("download_slot", urlparse_cached(request).netloc)
+
+
 class RobotsTxtForAllMiddleware(RobotsTxtMiddleware):
     """``RobotsTxtMiddleware`` whose robots.txt reaches every waiting request and outlives the crawl."""
 

@@ -71,6 +71,7 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubled for each further one
 RETRY_BACKOFF_MAX = 60.0  # a longer Retry-After means "not this crawl": keep the error, do not wait
 DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.HostSlotMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
     # Scrapy 2.19's robots.txt middleware lets through requests that queued while robots.txt loaded.
