@@ -31,7 +31,7 @@ events {{ worker_connections 8192; }}
 http {{
   types {{ text/html html; text/plain txt; }}
   default_type application/octet-stream;
-  log_format bench '$server_port $status $request_method $uri $body_bytes_sent';
+  log_format bench '$server_port $status $request_method $uri $body_bytes_sent $msec';
   access_log {out}/access.log bench;
   sendfile on; tcp_nopush on; keepalive_requests 10000;
   client_body_temp_path {out}/tmp; proxy_temp_path {out}/tmp; fastcgi_temp_path {out}/tmp;
