@@ -30,6 +30,7 @@ from typing import Any, NoReturn
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import undefined
 
 from monitor.app import App, lock_path
 from monitor.check import check_once, utcnow
@@ -41,6 +42,7 @@ from monitor.notify.deliver import drain
 from monitor.schedule import (
     JOB_DEFAULTS,
     JobSpec,
+    RunLog,
     cron_trigger,
     first_run,
     job_fingerprint,
@@ -70,6 +72,7 @@ class Daemon:
         self.sending = asyncio.Lock()  # one drain at a time, or two could send the same delivery
         self.rng = rng  # None: the random module (tests pass a seeded one)
         self.closing: set[asyncio.Task[None]] = set()  # apps replaced by a reload, closed when idle
+        self.digest_runs = RunLog(lock_path(config).with_suffix(".digests.json"))
 
     async def serve(self) -> None:
         loop = asyncio.get_running_loop()
@@ -116,7 +119,9 @@ class Daemon:
         for period in ("daily", "weekly"):
             cron = getattr(config.digests, period)
             if any(period in s.modes for s in config.subscribers):
-                wanted[f"digest:{period}:{cron}"] = JobSpec(self.digest_job, cron_trigger(cron), (period,))
+                trigger = cron_trigger(cron)
+                start = now if self.digest_runs.missed(period, trigger, now) else undefined
+                wanted[f"digest:{period}:{cron}"] = JobSpec(self.digest_job, trigger, (period,), start)
         wanted.update(self.registry_jobs())
         # The sender first runs at start: whatever a crash or a stop left queued goes out at once.
         wanted["send"] = JobSpec(self.send_job, IntervalTrigger(seconds=SEND_INTERVAL, timezone=UTC), (), now)
@@ -226,6 +231,7 @@ class Daemon:
         from monitor.digest import queue_digests
 
         queued = queue_digests(self.app, period, now=utcnow())
+        self.digest_runs.record(period, utcnow())
         log.info(kv("digest", period=period, queued=queued))
         await self.send_job()
 

@@ -8,11 +8,13 @@ check that fell due while it was down (that one runs at start, once, however man
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.triggers.base import BaseTrigger
@@ -145,3 +147,50 @@ class JobSpec:
 def job_fingerprint(*parts: str) -> str:
     """Changes when an outlet's entry or its effective schedule changes, so reload replaces exactly those jobs."""
     return sha256("\0".join(parts).encode()).hexdigest()[:12]
+
+
+def previous_fire(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The latest time ``trigger`` fired at or before ``now`` (up to 32 days back). APScheduler 3 only
+    looks forward, so this walks forward from a point in the past: an hour back first, then further."""
+    for horizon in (timedelta(hours=1), timedelta(days=1), timedelta(days=32)):
+        latest, cursor = None, now - horizon
+        while (fire := trigger.get_next_fire_time(latest, cursor)) is not None and fire <= now:
+            latest, cursor = fire, fire + timedelta(seconds=1)
+        if latest is not None:
+            return latest
+    return None
+
+
+class RunLog:
+    """When each digest period last ran, in a small JSON file beside the lock (written atomically).
+
+    A digest that fell due while the daemon was down runs once at the next start; without this record
+    a restart could not tell a missed digest from one already sent at its time. No record (a new
+    install) means nothing was missed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.runs: dict[str, str] = dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            self.runs = {}
+
+    def last(self, key: str) -> datetime | None:
+        value = self.runs.get(key)
+        return datetime.fromisoformat(value) if value else None
+
+    def record(self, key: str, when: datetime) -> None:
+        self.runs[key] = when.isoformat()
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.runs), encoding="utf-8")
+        tmp.replace(self.path)
+
+    def missed(self, key: str, trigger: CronTrigger, now: datetime) -> bool:
+        """Did ``trigger`` fire since the last recorded run (so that run was missed)?"""
+        last = self.last(key)
+        if last is None:
+            self.record(key, now)  # from now on, missed runs are noticed
+            return False
+        fired = previous_fire(trigger, now)
+        return fired is not None and fired > last

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import undefined
 from cli_helpers import REPO, cli, put, watchlist
 from mockserver import MockServer
 
@@ -23,12 +24,14 @@ from monitor.daemon import Daemon
 from monitor.errors import ConfigError
 from monitor.schedule import (
     JOB_DEFAULTS,
+    RunLog,
     cron_trigger,
     crontab_weekdays,
     due_at,
     first_run,
     make_trigger,
     misfire_grace,
+    previous_fire,
 )
 from monitor.store.records import PageSummary
 
@@ -94,6 +97,19 @@ def test_an_outlet_falls_due_one_period_after_its_last_check() -> None:
     assert due_at(Schedule(cron="0 7 * * *"), SUNDAY) == SUNDAY + timedelta(hours=19)
 
 
+def test_previous_fire_and_missed_digests(tmp_path: Path) -> None:
+    daily, weekly = cron_trigger("0 7 * * *"), cron_trigger("0 7 * * 1")
+    assert previous_fire(daily, SUNDAY) == SUNDAY.replace(hour=7)
+    assert previous_fire(weekly, SUNDAY) == datetime(2026, 11, 16, 7, 0, tzinfo=UTC)
+    assert previous_fire(cron_trigger("*/5 * * * *"), SUNDAY) == SUNDAY
+    runs = RunLog(tmp_path / "digests.json")
+    assert runs.missed("daily", daily, SUNDAY) is False  # no record: a new install missed nothing
+    assert runs.missed("daily", daily, SUNDAY + timedelta(hours=2)) is False  # 07:00 was before the record
+    assert runs.missed("daily", daily, SUNDAY + timedelta(days=1)) is True  # Monday 07:00 passed unsent
+    runs.record("daily", SUNDAY + timedelta(days=1))
+    assert RunLog(tmp_path / "digests.json").missed("daily", daily, SUNDAY + timedelta(days=1, hours=1)) is False
+
+
 def test_first_run_resumes_the_schedule_or_catches_up_once_within_the_jitter() -> None:
     hourly, rng = Schedule(interval=3600, jitter=120), random.Random(1)  # noqa: S311 (a seeded spread, not a secret)
     resumed = first_run(hourly, SUNDAY - timedelta(minutes=10), SUNDAY, rng)
@@ -155,6 +171,9 @@ async def test_daemon_jobs_resume_from_the_last_check_and_reload_replaces_change
         assert checks["Fresh"] <= datetime.now(UTC)  # never checked: at once
         assert [j for j in jobs if j.startswith("digest:")] == ["digest:weekly:0 7 * * mon"]  # nobody wants daily
         assert jobs["send"].first_run <= datetime.now(UTC)  # the backlog goes out at start
+        assert jobs["digest:weekly:0 7 * * mon"].first_run is undefined  # first start: nothing was missed
+        daemon.digest_runs.record("weekly", datetime.now(UTC) - timedelta(days=8))  # down over a Monday 07:00
+        assert daemon.wanted_jobs()["digest:weekly:0 7 * * mon"].first_run <= datetime.now(UTC)  # once, at start
 
         text = config_path.read_text().replace("schedule: {interval: 1h}", "schedule: {interval: 2h}")
         config_path.write_text(text)
