@@ -69,16 +69,31 @@ def _upper_share(text: str) -> float:
     return upper / (upper + lower) if upper + lower >= 20 else 0.0
 
 
+_FREQUENT = frozenset("оеаинтсрвлкмдпу")  # ~80% of Russian letters; a wrong code page permutes them away
+
+
+def _russian_fit(text: str) -> float:
+    letters = [c for c in text.lower() if "а" <= c <= "я" or c == "ё"]
+    return sum(c in _FREQUENT for c in letters) / len(letters) if len(letters) >= 20 else 0.0
+
+
 def _fix_cyrillic(body: bytes, codec: str, text: str) -> str:
-    """Catch a windows-1251 page declared KOI8-R (or the reverse): mostly-capital Cyrillic is the tell."""
+    """Catch a windows-1251 page declared KOI8-R (or the reverse).
+
+    The two code pages swap the cases and permute the letters, so the wrong one reads as mostly
+    capitals of rare letters. Letter frequency decides, not case: a page whose label is in capitals
+    (the law's own typography) is still right when it is mostly capitals.
+    """
     other = _CYRILLIC_SWAP.get(codec)
     if other is None:
         return text
-    share = _upper_share(text)
-    if share < 0.5:
-        return text
-    alt = body.decode(other, "replace")
-    return alt if _upper_share(alt) < share - 0.3 else text
+    sample = body[:200_000]
+    fit = _russian_fit(sample.decode(codec, "replace"))
+    alt_fit = _russian_fit(sample.decode(other, "replace"))
+    if alt_fit > fit + 0.15 or (fit == alt_fit == 0.0 and _upper_share(text) >= 0.5):
+        alt = body.decode(other, "replace")
+        return alt if alt_fit > fit + 0.15 or _upper_share(alt) < _upper_share(text) - 0.3 else text
+    return text
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:

@@ -96,3 +96,11 @@ def test_fingerprint_sees_alt_text_and_paywall_flag():
 
 def test_fingerprint_of_empty_page():
     assert content_fingerprint("") == content_fingerprint("   ")
+
+
+def test_wrong_cyrillic_declaration_on_a_page_mostly_in_capitals():
+    """The law's label is printed in capitals: case alone cannot tell windows-1251 from KOI8-R."""
+    label = "ДАННОЕ СООБЩЕНИЕ (МАТЕРИАЛ) СОЗДАНО И (ИЛИ) РАСПРОСТРАНЕНО ИНОСТРАННЫМ СРЕДСТВОМ МАССОВОЙ ИНФОРМАЦИИ"
+    html = f'<html><head><meta charset="koi8-r"></head><body><p>{label}</p><p>Паром не ходит.</p></body></html>'
+    assert label in decode_html(html.encode("cp1251"))
+    assert label in decode_html(html.replace("koi8-r", "windows-1251").encode("koi8-r"))
