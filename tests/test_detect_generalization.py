@@ -133,3 +133,11 @@ def test_an_interview_turn_is_someone_else_speaking():
         "on a Friday.</p><p>— Нас признали иноагентом в пятницу вечером.</p></div>"
     )
     assert cats(qa) == set()
+
+
+def test_reported_speech_is_not_the_pages_own_ask():
+    body = (
+        "<div class='text'><p>Andere Verlage bitten um Spenden: Unterstützen Sie unabhängigen Journalismus, schreibt "
+        "etwa ein Verlag aus Kassel.</p><p>Die Ergebnisse sind bescheiden.</p></div>"
+    )
+    assert cats(body) == set()

@@ -97,6 +97,8 @@ def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = 
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
     if end - start < rule.min_span or (rule.statutory and _introduced(norm, start)):
         return None
+    if block.prose and _REPORTED.match(norm, end):
+        return None  # "Unterstützen Sie uns, schreibt ein Verlag": reported speech, not the page's own ask
     # The outlet names itself in the matched sentence ("declared The Tundra Times undesirable").
     named = rule.require_or_banner and any(p.search(norm, max(0, start - 60), end) for p in own)
     if not (_placed(rule, block, start, end, norm) or (named and rule.prose == "deny")):
@@ -112,6 +114,12 @@ def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = 
 
 _ELLIPSIS = ("…", "...", "[…]", "(…)")
 _FOOTNOTE = ("*", "†", "‡", "¹", "²", "³")
+_REPORTED = re.compile(
+    r"\W{0,3}[,-] ?(?:-\s*)?(?:(?:he|she|they|it|the \w+) )?(?:writes|wrote|says|said|adds|added|reads|"
+    r"пишет|писал\w*|говорит|сказал\w*|сообщает|сообщил\w*|заявил\w*|отмечает|призвал\w*|"
+    r"schreibt|schrieb|sagt|sagte|heißt es|écrit|dit|a déclaré|escribe|dice|dijo|scrive|dice|pisze|napisał\w*|"
+    r"mówi|yazdı|diyor|пише|написав|каже|заявив)\b"
+)
 _SPEAKER = re.compile(r"(?:[QAВО]|вопрос|ответ|question|answer)\s*:|[—–]\s", re.I)
 
 
