@@ -30,7 +30,7 @@ from itertools import accumulate
 from lxml import etree
 
 from monitor.detection.blocks import Block, extract_blocks, location
-from monitor.detection.judge import judge, make_finding
+from monitor.detection.judge import judge_run, make_finding
 from monitor.detection.normalize import normalize
 from monitor.detection.selfname import site_names
 from monitor.detection.signals import compile_selector, jsonld_match, jsonld_objects, selected
@@ -103,10 +103,13 @@ class Detector:
         found: list[tuple[int, Finding]] = []
         own: tuple[re.Pattern[str], ...] | None = None  # the outlet's own name, looked up when first needed
         for rule in self._text_rules:
+            covered = -1  # blocks already joined into a previous finding of this rule
             for i in sorted(_blocks_with(page, starts, rule.anchors)):
+                if i <= covered:
+                    continue
                 if own is None and rule.require_or_banner:
                     own = site_names(root)
-                finding = judge(rule, blocks[i], norms[i], own or ())
+                finding, covered = judge_run(rule, blocks, norms, i, own or ())
                 if finding is not None:
                     found.append((blocks[i].order, finding))
         found.extend(self._structured(root, html, outlet_rules))

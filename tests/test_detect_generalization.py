@@ -141,3 +141,23 @@ def test_reported_speech_is_not_the_pages_own_ask():
         "etwa ein Verlag aus Kassel.</p><p>Die Ergebnisse sind bescheiden.</p></div>"
     )
     assert cats(body) == set()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<div class='fa'><p>НАСТОЯЩИЙ МАТЕРИАЛ (ИНФОРМАЦИЯ) ПРОИЗВЕДЕН, РАСПРОСТРАНЕН И (ИЛИ) НАПРАВЛЕН ИНОСТРАННЫМ "
+        "АГЕНТОМ ПЕТРОВЫМ ИВАНОМ</p><p>ЛИБО КАСАЕТСЯ ДЕЯТЕЛЬНОСТИ ИНОСТРАННОГО АГЕНТА ПЕТРОВА ИВАНА</p></div>",
+        "<div>ДАННОЕ СООБЩЕНИЕ (МАТЕРИАЛ) СОЗДАНО И (ИЛИ) РАСПРОСТРАНЕНО<br><br>ИНОСТРАННЫМ СРЕДСТВОМ МАССОВОЙ "
+        "ИНФОРМАЦИИ, ВЫПОЛНЯЮЩИМ ФУНКЦИИ ИНОСТРАННОГО АГЕНТА</div>",
+    ],
+)
+def test_a_label_set_as_two_paragraphs_is_one_finding_with_the_whole_text(body):
+    (finding,) = detect(page(body))
+    assert finding.text.startswith(("НАСТОЯЩИЙ", "ДАННОЕ")) and finding.text.endswith(("ИВАНА", "АГЕНТА"))
+
+
+def test_a_posts_own_text_never_joins_its_label():
+    post = f"<div class='post'>{LABEL_2022}<br><br>В городе третий день нет воды.</div>"
+    (finding,) = detect(page(post))
+    assert "воды" not in finding.text

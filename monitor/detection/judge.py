@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from lxml import etree
 
@@ -19,6 +20,7 @@ from monitor.models import Finding
 from monitor.rules import Rule
 
 CONTAINER_CHARS = 1500  # a banner element longer than this is a layout wrapper, not a banner
+JOIN_CHARS = 25  # how far a statutory match must run into the next block for the two to be one label
 _NAME = re.compile(r"\{name\d?\}")
 
 
@@ -170,3 +172,44 @@ def _score(rule: Rule, matched: str, names: dict[str, str]) -> float:
     reference = _NAME.sub(lambda m: names.get(m.group(0)[1:-1], ""), rule.statutory)
     ratio = difflib.SequenceMatcher(None, normalize(reference), matched, autojunk=False).ratio()
     return round(ratio, 3)
+
+
+def _adjacent(a: Block, b: Block) -> bool:
+    """Two text blocks of one box: the same element (split by a double ``<br>``) or sibling elements."""
+    if a.source != "text" or b.source != "text" or a.zone is not None or b.zone is not None:
+        return False
+    return a.element is b.element or a.element.getparent() is b.element.getparent()
+
+
+def judge_run(
+    rule: Rule, blocks: Sequence[Block], norms: Sequence[str], i: int, own: Sequence[re.Pattern[str]] = ()
+) -> tuple[Finding | None, int]:
+    """The finding for block ``i``, joining up to two following sibling blocks when a statutory text runs on.
+
+    A label set as two or three paragraphs («…АГЕНТОМ X» / «ЛИБО КАСАЕТСЯ…») is one label: its
+    finding must carry the whole text. Blocks are joined only while a match crosses the joint, so a
+    Telegram post's own text after its label never joins it. Returns the finding and the last block
+    index it covers.
+    """
+    best, last = judge(rule, blocks[i], norms[i], own), i
+    if not rule.statutory:
+        return best, last
+    block, norm = blocks[i], norms[i]
+    for k in (i + 1, i + 2):
+        if k >= len(blocks) or not norms[k] or not _adjacent(blocks[k - 1], blocks[k]):
+            break
+        b = blocks[k]
+        block = replace(
+            block, text=f"{block.text} {b.text}", prose=block.prose and b.prose,
+            hint=block.hint if block.hint is not None else b.hint,
+            link_only=block.link_only and b.link_only,
+        )  # fmt: skip
+        joint = len(norm) + 1
+        norm = f"{norm} {norms[k]}"
+        joined = judge(rule, block, norm, own)
+        at = norm.find(joined.matched) if joined is not None else -1
+        # The match must run well into the new block (a clause of the statute, not a name slot's overreach).
+        if joined is None or at == -1 or at >= joint or at + len(joined.matched) - joint < JOIN_CHARS:
+            break
+        best, last = joined, k
+    return best, last
