@@ -247,6 +247,9 @@ class Daemon:
 
     def reload(self) -> None:
         """SIGHUP: re-read config.yaml; an invalid one keeps the running config and says why."""
+        if self.stopping.is_set():
+            log.warning(kv("reload_ignored", reason="the daemon is stopping"))
+            return
         try:
             config = load_config(self.config_path)
             if config.storage.url != self.app.config.storage.url:
