@@ -63,6 +63,7 @@ class Daemon:
         self.config_path = config_path
         self.fixed_log_level = fixed_log_level
         self.app = App.open(config)
+        _ = self.app.channel  # a daemon fails at start, not hours later, when the SMTP password is missing
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.stopping = asyncio.Event()
         self.forced = asyncio.Event()
@@ -255,6 +256,7 @@ class Daemon:
             if config.storage.url != self.app.config.storage.url:
                 raise ConfigError("storage.url cannot change while the daemon runs (the lock is per database)")
             app = App.open(config)
+            _ = app.channel  # the new mail settings must work before they replace the old ones
         except ConfigError as exc:
             log.error(kv("reload_rejected", problems="; ".join(exc.problems)))
             return
@@ -332,6 +334,10 @@ def run_daemon(config_path: str | Path, log_level: str | None = None) -> int:
     config = load_config(path)
     if not fixed_level:
         setup_logging(config.daemon.log_level)
+
+    # Until serve() installs its handlers, a SIGHUP (`press-monitor reload`, logrotate) would kill the
+    # process silently: the pid is in the lock file before the loop runs. Ignore it until then.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
     async def main() -> None:
         with single_instance(lock_path(config), path):

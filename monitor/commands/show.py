@@ -7,13 +7,13 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.text import Text
 
 from monitor.app import lock_path
-from monitor.commands.output import console, print_json, print_table
+from monitor.commands.output import console, print_json, print_table, safe
 from monitor.lock import DaemonInfo, daemon_info
 from monitor.models import Event
+from monitor.notify.view import printable
 from monitor.schedule import DEFAULT_INTERVAL, due_at, last_checks
 
 if TYPE_CHECKING:
@@ -28,25 +28,25 @@ def word_diff_text(event: Event) -> Text:
     """Deleted words red and struck through, inserted words green; page text is never read as markup."""
     text = Text()
     for op in event.word_diff:
-        text.append(op.text, style=_STYLES.get(op.op, ""))
+        text.append(printable(op.text), style=_STYLES.get(op.op, ""))
         text.append(" ")
     return text
 
 
 def print_event(event: Event) -> None:
     out = console()
-    out.print(f"[bold]#{event.id} {escape(event.title)}[/bold]")
+    out.print(f"[bold]#{event.id} {safe(event.title)}[/bold]")
     out.print(f"time:     {event.created_at.isoformat()}")
-    out.print(f"page:     {escape(event.url)}")
+    out.print(f"page:     {safe(event.url)}")
     out.print(f"category: {event.category}    change: {event.change}")
     if event.detail:
-        out.print(f"detail:   {escape(event.detail)}")
+        out.print(f"detail:   {safe(event.detail)}")
     if event.before is not None:
         out.print("[bold]before:[/bold]")
-        out.print(Text(event.before))
+        out.print(Text(printable(event.before)))
     if event.after is not None:
         out.print("[bold]after:[/bold]")
-        out.print(Text(event.after))
+        out.print(Text(printable(event.after)))
     if event.word_diff:
         out.print("[bold]word diff:[/bold]")
         out.print(word_diff_text(event))
