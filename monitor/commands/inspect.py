@@ -137,9 +137,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    from monitor.app import lock_path
     from monitor.check import utcnow
     from monitor.crawl import run
     from monitor.digest import preview, queue_digests
+    from monitor.lock import single_instance
     from monitor.notify.deliver import drain
 
     with opened_app(args.config) as app:
@@ -151,8 +153,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
                 out = _preview_path(args.out, recipient, several=len(previews) > 1)
                 _show_preview(recipient, message, out)
             return 0
-        queued = queue_digests(app, args.period, now=utcnow())
-        report = run(lambda: drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow))
+        # Sending beside a running daemon could hand one delivery to the server twice: take its lock.
+        with single_instance(lock_path(app.config), Path(args.config)):
+            queued = queue_digests(app, args.period, now=utcnow())
+            report = run(lambda: drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow))
     print(
         f"{args.period} digests queued: {queued}; sent: {report.sent}, retrying: {report.retried}, "
         f"failed: {report.failed}"
