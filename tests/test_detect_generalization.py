@@ -162,3 +162,12 @@ def test_a_posts_own_text_never_joins_its_label():
     post = f"<div class='post'>{LABEL_2022}<br><br>В городе третий день нет воды.</div>"
     (finding,) = detect(page(post))
     assert "воды" not in finding.text
+
+
+def test_teaser_items_headed_by_a_link_are_other_content():
+    item = (
+        "<h4><a href='https://partner.example/a'>Arctic shipping boom</a></h4><p>This material was created and/or "
+        "distributed by a foreign mass media outlet performing the functions of a foreign agent. Ice is thin.</p>"
+    )
+    assert cats(f"<aside class='w'><h3>Elsewhere</h3><article class='mini'>{item}</article></aside>") == set()
+    assert cats(f"<main><ul class='list'><li>{item}</li></ul></main>") == set()

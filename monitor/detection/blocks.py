@@ -36,6 +36,7 @@ from monitor.detection.context import (
     heading_zone,
     is_hidden,
     is_hint,
+    teaser_item,
     zone_of,
 )
 from monitor.detection.normalize import collapse_ws
@@ -146,12 +147,16 @@ class _Walker:
         chrome = parent.chrome or tag in ("footer", "aside") or role in CHROME_ROLES
         chrome = chrome or (tag == "header" and not parent.in_article)
         if tag in BOUNDARY_TAGS:  # page-wide classes ("main--with-contextual-nav") say nothing of blocks,
-            # but a <main> headed "Найдено 3 материала по запросу…" holds search results all the same
+            # but a <main> headed "Найдено 3 материала по запросу…" holds search results all the same,
+            # and an <article> inside the page's article or template, headed by a link, is a teaser
             zone = parent.zone or (heading_zone(el) if tag == "main" else None)
+            if zone is None and tag == "article" and (parent.in_article or parent.chrome) and teaser_item(el):
+                zone = "related"
             return _Ctx(zone, None, link, p_run, chrome, in_article)
         tokens = class_tokens(el) if el.attrib else []
         hint = el if (tokens or role) and is_hint(tokens, el) else parent.hint
         zone = parent.zone or zone_of(el, tag, tokens) or heading_zone(el)
+        zone = zone or ("related" if tag == "li" and teaser_item(el) else None)
         return _Ctx(zone, hint, link, p_run, chrome, in_article)
 
     def walk(self, el: etree._Element, parent: _Ctx, parent_p_run: bool, depth: int) -> None:

@@ -41,7 +41,8 @@ _HIDDEN_CLASSES = frozenset({"hidden", "d-none", "is-hidden", "hide", "invisible
 # A container titled like this holds other content's teasers, or readers' comments.
 _ZONE_HEADINGS = (
     ("related", re.compile(
-        r"(?:read (?:more|also|next|this next)|what to read next|see also|don't miss|you (?:may|might) have missed|"
+        r"(?:read (?:more|also|next|this next)|what to read next|from (?:the|our) network|(?:from )?around the web|"
+        r"see also|don't miss|you (?:may|might) have missed|"
         r"related(?: \w+)?|more (?:from|on|stories|news)\b.*|recommended(?: for you)?|"
         r"you (?:may|might) also like|most (?:read|popular)|popular|sponsored(?: content)?|partner content|"
         r"(?:from|by) our partners|promoted|also read|читайте (?:также|еще|ещё)|(?:также |еще )?по теме|"
@@ -70,6 +71,7 @@ _ZONE_HEADINGS = (
     )),
 )  # fmt: skip
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "caption", "legend", "header"})
+_SUBHEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _HEADING_WORDS = frozenset({"header", "title", "heading", "head", "caption", "hd"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
@@ -130,6 +132,14 @@ def zone_of(el: etree._Element, tag: str, tokens: list[str]) -> str | None:
         if zone:
             return zone
     return None
+
+
+def teaser_item(el: etree._Element) -> bool:
+    """A list item or nested ``<article>`` headed by a link: another piece's teaser (headline and excerpt)."""
+    for child in el:
+        if isinstance(child.tag, str) and child.tag.lower() in _SUBHEADINGS:
+            return any(a.get("href") for a in child.iter("a"))
+    return False
 
 
 def heading_zone(el: etree._Element) -> str | None:
