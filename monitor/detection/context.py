@@ -30,7 +30,7 @@ _HINT_PREFIXES = (
     "paywall", "premium", "subscri", "regwall", "appeal", "contribut", "spende", "tamogat", "mecenat",
     "disclosure", "fundrais", "kulfoldi", "undesirable", "extremist", "infobox", "callout",
     "locked", "gated", "restricted", "metered", "abonn", "apoy", "apoio", "destek", "wspier", "wsparc",
-    "sosteg", "soutien", "soutenir", "podderzh", "pidtrym", "patreon", "boosty", "crowdfund",
+    "sosteg", "soutien", "soutenir", "podderzh", "pidtrym", "patreon", "boosty", "crowdfund", "bezahl",
 )  # fmt: skip
 _HINT_WORDS = frozenset(
     "fa agent alert status label note notes gate pw cta help epic meter paid state membership "
