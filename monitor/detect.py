@@ -1,21 +1,26 @@
 """Blocks x rules -> findings, judged by where each match stands on the page.
 
-For every text rule whose anchors occur in the page, each block holding an anchor is tried. A
-match becomes a :class:`~monitor.models.Finding` only when it speaks for the page:
+For every text rule whose anchors occur in the page, each block holding an anchor is tried (the
+policy lives in :mod:`monitor.detection.judge`). A match becomes a
+:class:`~monitor.models.Finding` only when it speaks for the page:
 
-* not inside an excluded zone (comments, related/teaser/sponsored lists, quotations, navigation,
-  newsletter boxes, search results) and not in a hidden element (see ``detection.blocks``);
-* not itself quoted (``"..."``/``«...»`` around it, or introduced by an article paragraph ending
-  in a colon: the text is being discussed);
-* not a bare link (a "Donate" menu item; a link styled as a banner, «Support X!», does count) and
-  not longer than the rule's ``max_chars``;
-* respecting the rule's ``prose`` policy: ``deny`` rejects paragraphs of article body text,
-  ``standalone`` accepts them only when the match is (nearly) the whole paragraph and otherwise
-  needs the match to open its block or cover half of it (a label printed on the content does).
+* not inside an excluded zone (comments, related/teaser/sponsored lists and cards, quotations,
+  captioned screenshots, navigation, newsletter boxes, search results) and not hidden;
+* not someone else's text: quoted (``"..."``/``«...»``, or after an article paragraph ending in a
+  colon, or a statutory text after "the label reads:"), an interview turn, reported speech
+  ("…, schreibt ein Verlag"), a footnote mention mark (``*признан иноагентом``), an ellipsis snippet;
+* not all link text (a "Donate" menu item, a teaser card) unless styled as a banner («Support X!»)
+  or the rule allows ``links``; not longer than the rule's ``max_chars``;
+* respecting the rule's ``prose`` policy: ``deny`` rejects paragraphs of article body text (unless
+  the outlet names itself there), ``standalone`` accepts them only when the match is (nearly) the
+  whole paragraph and otherwise needs the match to open its block, fill it, stand in a banner-like
+  element, or start a sentence of its own (a label printed on the content does).
 
-The finding's text is the block, or with ``expand: container`` the whole banner element around it
-(heading, text and button of an appeal box). ``score`` is 1.0, or for rules with a ``statutory``
-text the similarity of the printed label to it: a departure from the statutory wording shows.
+A statutory label set as several paragraphs is joined into one finding. The finding's text is the
+block, or with ``expand: container`` the whole banner element around it (heading, text and button
+of an appeal box). Findings of ``supporting`` rules (login prompts) are kept only next to another
+finding of their category. ``score`` is 1.0, or for rules with a ``statutory`` text the similarity
+of the printed label to it: a departure from the statutory wording shows.
 """
 
 from __future__ import annotations
