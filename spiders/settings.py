@@ -29,8 +29,9 @@ METAREFRESH_ENABLED = False
 # Throttling: a handful of pages per outlet, spread out. AutoThrottle adapts to each server's latency.
 # The global limit counts requests that wait in a host's queue for its delay, so it must exceed the
 # number of hosts times the per-host limit: with 16, a watchlist of 100 outlets was fetched 16 hosts
-# at a time (1,000 pages: 67 s instead of 6 s). Requests still leave one per host per delay.
-CONCURRENT_REQUESTS = 256
+# at a time (1,000 pages: 67 s instead of 6 s). Requests still leave one per host per delay; more would
+# only hold more downloaded bodies waiting for the (CPU-bound) processing.
+CONCURRENT_REQUESTS = 128
 # Scrapy starts this many worker tasks for EVERY response's output; ours is one item (plus a feed's
 # links), handled synchronously, so 100 (the default) was 100 tasks per page for nothing.
 CONCURRENT_ITEMS = 1
