@@ -158,12 +158,9 @@ class WarcArchive:
         if current is not None and current.name.startswith(f"press-monitor-{day}-") and current.exists():
             if current.stat().st_size < self.max_bytes:  # a stat, not a directory listing, per write
                 return current
+        # Each process starts a file of its own: a file another process left behind may end in a record
+        # torn by a crash (kill -9), and a record appended after it would be lost to sequential readers.
         existing = sorted(self.root.glob(f"press-monitor-{day}-*.warc.gz"))
-        if existing and existing[-1].stat().st_size < self.max_bytes:
-            self._current = existing[-1]
-            return existing[-1]
-        if existing and existing[-1].stat().st_size < self.max_bytes:
-            return existing[-1]
         seq = int(existing[-1].name.rsplit("-", 1)[1].split(".")[0]) + 1 if existing else 0
         path = self.root / f"press-monitor-{day}-{seq:05d}.warc.gz"
         with path.open("xb") as out:
