@@ -34,6 +34,9 @@ http {{
   log_format bench '$server_port $status $request_method $uri $body_bytes_sent $msec';
   access_log {out}/access.log bench;
   sendfile on; tcp_nopush on; keepalive_requests 10000;
+  # 'before', not nginx's 'exact': urlwatch sends If-Modified-Since with its own last-check time (and
+  # nginx tests it before If-None-Match), so 'exact' would deny it every 304 it could get elsewhere.
+  if_modified_since before;
   client_body_temp_path {out}/tmp; proxy_temp_path {out}/tmp; fastcgi_temp_path {out}/tmp;
   uwsgi_temp_path {out}/tmp; scgi_temp_path {out}/tmp;
 {servers}
