@@ -125,11 +125,12 @@ class Store:
     def last_archive_ref(self, url: str) -> str | None:
         """The WARC reference of the page's latest archived response (what a 304 re-confirms)."""
         with self._tx() as s:
+            page_id = select(PageRow.id).where(PageRow.url == url).scalar_subquery()
+            # Newest first along ix_snapshots_page_fetched: no sort of the page's whole history per 304.
             query = (
                 select(SnapshotRow.archive_ref)
-                .join(PageRow, SnapshotRow.page_id == PageRow.id)
-                .where(PageRow.url == url, SnapshotRow.archive_ref.is_not(None))
-                .order_by(SnapshotRow.id.desc())
+                .where(SnapshotRow.page_id == page_id, SnapshotRow.archive_ref.is_not(None))
+                .order_by(SnapshotRow.fetched_at.desc(), SnapshotRow.id.desc())
                 .limit(1)
             )
             return s.scalars(query).first()
