@@ -6,6 +6,7 @@ import argparse
 import csv
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 from monitor.commands.inspect import opened_app
 from monitor.commands.output import print_json, print_table, shorten
@@ -50,9 +51,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: a
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from monitor.app import App
+    from monitor.commands.watch import run_once
     from monitor.config import load_config
-    from monitor.crawl import run
     from monitor.registries.check import check_registries
 
     config = load_config(args.config)
@@ -60,11 +60,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     chosen = [r for r in chosen if r.enabled]
     if not chosen:
         raise ConfigError(f"{args.config}: no enabled registries to check (add a registries: section)")
-    app = App.open(config)
-    try:
-        summary = run(lambda: check_registries(app, chosen))
-    finally:
-        app.close()
+    summary = run_once(config, Path(args.config), lambda app: check_registries(app, chosen))
     print(summary.text())
     return 0
 

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.config import Config
+
+T = TypeVar("T")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: argparse.ArgumentParser) -> None:
@@ -19,27 +27,32 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: a
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from monitor.app import App, lock_path
     from monitor.check import check_once
     from monitor.config import load_config
-    from monitor.crawl import run
-    from monitor.lock import single_instance
 
     config = load_config(args.config)
     outlets = [config.outlet(name) for name in args.outlet] if args.outlet else list(config.outlets)
     outlets = [o for o in outlets if o.enabled]
     if not outlets:
         raise ConfigError(f"{args.config}: no enabled outlets to check")
-    # The daemon's lock: a check never runs beside the daemon (or another check) on the same database,
-    # where both could confirm the same change and alert twice.
-    with single_instance(lock_path(config), Path(args.config)):
-        app = App.open(config)
-        try:
-            summary = run(lambda: check_once(app, outlets))
-        finally:
-            app.close()
+    summary = run_once(config, Path(args.config), lambda app: check_once(app, outlets))
     print(summary.text())
     return 0
+
+
+def run_once(config: Config, config_path: Path, work: Callable[[App], Awaitable[T]]) -> T:
+    """One pass of ``work`` on a freshly opened App, holding the daemon's lock: a one-off check never runs
+    beside the daemon (or another check) on the same database, where both could alert on one change."""
+    from monitor.app import App, lock_path
+    from monitor.crawl import run
+    from monitor.lock import single_instance
+
+    with single_instance(lock_path(config), config_path):
+        app = App.open(config)
+        try:
+            return run(lambda: work(app))
+        finally:
+            app.close()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
