@@ -9,30 +9,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from monitor.config import Config, Outlet
 from monitor.models import CATEGORIES, Change, Event, FindingChange
 from monitor.store import CategoryState
+from monitor.store import OutletCoverage as Coverage
+from monitor.store.state import coverage as count_coverage
 
 if TYPE_CHECKING:
     from monitor.app import App
 
 # Below this many checked pages a share says little ("1 of 1 pages") — no outlet-level event.
 MIN_PAGES = 2
-
-
-@dataclass(frozen=True)
-class Coverage:
-    category: str
-    present: int
-    checked: int
-
-    @property
-    def share(self) -> float:
-        return self.present / self.checked if self.checked else 0.0
 
 
 def content_states(
@@ -62,12 +52,8 @@ def _utc(moment: datetime) -> datetime:
 
 
 def coverage(states: Sequence[CategoryState]) -> dict[str, Coverage]:
-    counts: dict[str, list[int]] = {}
-    for state in states:
-        entry = counts.setdefault(state.category, [0, 0])
-        entry[0] += state.present
-        entry[1] += 1
-    return {category: Coverage(category, present, checked) for category, (present, checked) in counts.items()}
+    """One outlet's states → its coverage per category (the store's own count, keyed by category)."""
+    return {c.category: c for c in count_coverage(states)}
 
 
 def snapshot(app: App, outlet: Outlet) -> dict[str, Coverage]:
@@ -96,7 +82,7 @@ def crossings(before: dict[str, Coverage], now: dict[str, Coverage], threshold: 
     changes = []
     for category in CATEGORIES:
         old, new = before.get(category), now.get(category)
-        if old is None or new is None or min(old.checked, new.checked) < MIN_PAGES:
+        if old is None or new is None or min(old.pages_checked, new.pages_checked) < MIN_PAGES:
             continue
         above = new.share >= threshold
         if above == (old.share >= threshold):
@@ -108,7 +94,8 @@ def crossings(before: dict[str, Coverage], now: dict[str, Coverage], threshold: 
 
 
 def _describe(cover: Coverage, threshold: float) -> str:
-    return f"on {cover.present} of {cover.checked} checked pages ({cover.share:.0%}; threshold {threshold:.0%})"
+    share = f"{cover.share:.0%}; threshold {threshold:.0%}"
+    return f"on {cover.pages_present} of {cover.pages_checked} checked pages ({share})"
 
 
 def record_coverage_events(

@@ -17,7 +17,7 @@ LABEL = "foreign_agent_label"
 
 
 def cover(present: int, checked: int) -> dict[str, Coverage]:
-    return {LABEL: Coverage(LABEL, present, checked)}
+    return {LABEL: Coverage("Вестник", LABEL, present, checked)}
 
 
 def test_crossing_up_and_down_once_each() -> None:

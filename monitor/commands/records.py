@@ -54,7 +54,7 @@ def cmd_state(args: argparse.Namespace) -> int:
         now = datetime.now(UTC)
         # The share counts the outlet's current pages, as coverage events do (see monitor.coverage).
         coverage = [
-            OutletCoverage(outlet.name, c.category, c.present, c.checked)
+            c
             for outlet in app.config.outlets
             for c in outlet_coverage(content_states(states, outlet, fresh_since(app.config, outlet, now))).values()
         ]
