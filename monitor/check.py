@@ -113,8 +113,8 @@ def process_result(app: App, outlet: Outlet, result: FetchResult, *, is_feed: bo
     """Turn one fetch into a stored observation, and the observation into events (once confirmed)."""
     store, detection = app.store, app.config.detection
     previous = store.page_state(result.url)
-    reading = read_page(app, outlet, result, previous, is_feed=is_feed)
     version = app.rules_version(outlet)
+    reading = read_page(app, outlet, result, previous, version, is_feed=is_feed)
     if previous is not None and reading.findings is not None and previous.rules != version:
         # The rules changed, not the page: the new findings become the baseline, without events.
         previous = replace(previous, baselined=False, pending=None, pending_count=0)
@@ -165,13 +165,15 @@ class Reading:
     failure: str | None = None
 
 
-def read_page(app: App, outlet: Outlet, result: FetchResult, previous: PageState | None, *, is_feed: bool) -> Reading:
+def read_page(
+    app: App, outlet: Outlet, result: FetchResult, previous: PageState | None, version: str, *, is_feed: bool
+) -> Reading:
     """Decode, rule out non-content (challenges, walls, foreign redirects), and detect — or reuse the last
     findings when the content did not change (a 304, or the same content fingerprint)."""
     if not result.ok:
         return Reading(failure=describe_failure(result))
     last_hash = app.store.last_content_hash(result.url)
-    same_rules = previous is not None and previous.rules == app.rules_version(outlet)
+    same_rules = previous is not None and previous.rules == version
     if result.not_modified and previous is not None:
         return reuse_or_redetect(app, outlet, result, previous, last_hash, same_rules=same_rules)
     if is_feed:

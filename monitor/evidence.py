@@ -7,11 +7,9 @@ import json
 import re
 from pathlib import Path
 
-from lxml import html as lxml_html
-
 from monitor.app import App
 from monitor.errors import MonitorError
-from monitor.extract import decode_html
+from monitor.extract import ParsedPage, decode_html
 from monitor.models import Event
 from monitor.notify.view import printable
 
@@ -69,12 +67,5 @@ def fenced(text: str) -> list[str]:
 
 
 def visible_text(html: str) -> str:
-    """The page's visible text, one block per line (scripts, styles and templates dropped)."""
-    try:
-        root = lxml_html.document_fromstring(html.encode("utf-8", "replace"))
-    except (ValueError, lxml_html.etree.ParserError):
-        return ""
-    for hidden in root.xpath("//script|//style|//template|//noscript"):
-        hidden.drop_tree()
-    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
-    return "\n".join(line for line in lines if line)
+    """The page's visible text as the detector reads it: one text block per line."""
+    return "\n".join(block.text for block in ParsedPage.parse(html).blocks if block.text.strip())
