@@ -11,14 +11,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u034f\u180e"
 _DQUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u2036\u301d\u301e\u301f\uff02\u275d\u275e"
 _SQUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060\u02bc\u02b9\u2039\u203a"
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u2e3a\u2e3b"
 
 _TABLE: dict[int, str | None] = {}
-_TABLE.update(dict.fromkeys(map(ord, _SPACES), " "))
 _TABLE.update(dict.fromkeys(map(ord, _ZERO_WIDTH), None))
 _TABLE.update(dict.fromkeys(map(ord, _DQUOTES), '"'))
 _TABLE.update(dict.fromkeys(map(ord, _SQUOTES), "'"))
@@ -34,7 +32,6 @@ _CYR_RANGE = "а-яіїєўґѕј"
 _MIXED = re.compile(rf"[a-z][{_CYR_RANGE}]|[{_CYR_RANGE}][a-z]")
 _WORD = re.compile(rf"[a-z{_CYR_RANGE}]+")
 _CYR_LETTER = re.compile(rf"[{_CYR_RANGE}]")
-_WS = re.compile(r"\s+")
 
 
 def _fold_word(match: re.Match[str]) -> str:
@@ -47,22 +44,32 @@ def _fold_word(match: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """Return ``text`` in the canonical form rule patterns and anchors are written in."""
-    if not text:
-        return ""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_TABLE)
+    if text.isascii():  # no look-alikes, quotes or dashes to fold: the common case, kept cheap
+        return " ".join(text.lower().split())
+    text = unicodedata.normalize("NFKC", text)
+    if _FOLDED.search(text):  # str.translate looks up every character; only the few folded ones need it
+        text = _FOLDED.sub(_fold_chars, text)
     text = text.lower()
     if _MIXED.search(text):
         text = _WORD.sub(_fold_word, text)
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def collapse_ws(text: str) -> str:
     """Whitespace runs (NBSP included) to one space; zero-width characters dropped; stripped."""
-    return _WS.sub(" ", text.translate(_ZW_ONLY)).strip()
+    if not text.isascii() and _ZERO_WIDTH_RUN.search(text):
+        text = _ZERO_WIDTH_RUN.sub("", text)
+    # str.split() splits on the same whitespace as ``\s`` (NBSP and the other spaces included).
+    return " ".join(text.split())
 
 
-_ZW_ONLY = {**dict.fromkeys(map(ord, _ZERO_WIDTH), None), **dict.fromkeys(map(ord, _SPACES), " ")}
+# No entry for NBSP and the other spaces: str.split() above already treats them as whitespace.
+_FOLDED = re.compile("[" + re.escape(_ZERO_WIDTH + _DQUOTES + _SQUOTES + _DASHES + "ёЁ") + "]+")
+_ZERO_WIDTH_RUN = re.compile("[" + re.escape(_ZERO_WIDTH) + "]+")
+
+
+def _fold_chars(match: re.Match[str]) -> str:
+    return match.group(0).translate(_TABLE)
 
 
 def quoted_at(norm_text: str, pos: int) -> bool:
