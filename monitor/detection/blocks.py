@@ -32,12 +32,13 @@ from lxml import etree
 from monitor.detection.context import (
     BOUNDARY_TAGS,
     CHROME_ROLES,
-    class_tokens,
-    heading_zone,
+    heading_zone_of,
+    hidden_by,
+    hint_by,
     is_hidden,
-    is_hint,
-    teaser_item,
-    zone_of,
+    teaser_of,
+    tokens_of,
+    zone_by,
 )
 from monitor.detection.normalize import collapse_ws
 
@@ -78,6 +79,10 @@ class _Ctx(NamedTuple):
     p_run: bool  # this element has two or more <p> children
     chrome: bool = False
     in_article: bool = False
+
+
+_Kids = tuple[list[etree._Element], list[object]]  # an element's children and their tags, read once
+_NO_ATTRS: dict[str, str] = {}
 
 
 class _Walker:
@@ -128,9 +133,9 @@ class _Walker:
         self.after_br = False
         self.run_hint = None
 
-    def attrs(self, el: etree._Element, ctx: _Ctx) -> None:
+    def attrs(self, el: etree._Element, attrs: dict[str, str], ctx: _Ctx) -> None:
         for name in _ATTRS:
-            value = el.get(name)
+            value = attrs.get(name)
             if value and len(self.blocks) < MAX_BLOCKS:
                 text = collapse_ws(value)
                 if text:
@@ -138,32 +143,37 @@ class _Walker:
                         Block(text, el, name, ctx.zone, ctx.hint, False, False, len(self.blocks), ctx.chrome)
                     )
 
-    def context(self, el: etree._Element, tag: str, parent: _Ctx) -> _Ctx:
+    def context(self, el: etree._Element, tag: str, attrs: dict[str, str], kids: _Kids, parent: _Ctx) -> _Ctx:
         """The element's context; elements without attributes inherit their parent's (the common case)."""
-        p_run = len(el) >= 2 and sum(1 for c in el if c.tag == "p") >= 2
+        children, tags = kids
+        p_run = tags.count("p") >= 2
         link = parent.link or tag in ("a", "button")
-        role = (el.get("role") or "").lower()
+        role = (attrs.get("role") or "").lower() if attrs else ""
         in_article = parent.in_article or tag in ("article", "main") or role in ("main", "article")
         chrome = parent.chrome or tag in ("footer", "aside") or role in CHROME_ROLES
         chrome = chrome or (tag == "header" and not parent.in_article)
         if tag in BOUNDARY_TAGS:  # page-wide classes ("main--with-contextual-nav") say nothing of blocks,
             # but a <main> headed "Найдено 3 материала по запросу…" holds search results all the same,
             # and an <article> inside the page's article or template, headed by a link, is a teaser
-            zone = parent.zone or (heading_zone(el) if tag == "main" else None)
-            if zone is None and tag == "article" and (parent.in_article or parent.chrome) and teaser_item(el):
+            zone = parent.zone or (heading_zone_of(children, tags) if tag == "main" else None)
+            if zone is None and tag == "article" and (parent.in_article or parent.chrome) and teaser_of(*kids):
                 zone = "related"
             return _Ctx(zone, None, link, p_run, chrome, in_article)
-        tokens = class_tokens(el) if el.attrib else []
-        hint = el if (tokens or role) and is_hint(tokens, el) else parent.hint
-        zone = parent.zone or zone_of(el, tag, tokens) or heading_zone(el)
-        zone = zone or ("related" if tag == "li" and teaser_item(el) else None)
+        tokens = tokens_of(attrs.get("class"), attrs.get("id")) if attrs else ()
+        hint = el if (tokens or role) and hint_by(tokens, role) else parent.hint
+        zone = parent.zone or zone_by(tag, role, tokens, tags) or heading_zone_of(children, tags)
+        zone = zone or ("related" if tag == "li" and teaser_of(children, tags) else None)
         return _Ctx(zone, hint, link, p_run, chrome, in_article)
 
-    def walk(self, el: etree._Element, parent: _Ctx, parent_p_run: bool, depth: int) -> None:
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if depth > MAX_DEPTH or len(self.blocks) >= MAX_BLOCKS or (el.attrib and is_hidden(el)):
+    def walk(self, el: etree._Element, tag: str, parent: _Ctx, depth: int) -> None:
+        # All attributes in one lxml call: a dict lookup per name is far cheaper than el.get.
+        items = el.items()
+        attrs = dict(items) if items else _NO_ATTRS
+        if depth > MAX_DEPTH or len(self.blocks) >= MAX_BLOCKS or (attrs and hidden_by(attrs)):
             return
-        ctx = self.context(el, tag, parent)
+        children = el[:]  # read once: context, heading and teaser checks and the walk below all need them
+        tags = [child.tag for child in children]
+        ctx = self.context(el, tag, attrs, (children, tags), parent)
         block = tag in BLOCK_TAGS or "-" in tag
         if block and ctx.zone is not None and parent.zone is None:
             # Comments, teaser lists, navigation: nothing in them speaks for the page, so their
@@ -172,22 +182,23 @@ class _Walker:
             return
         if block:
             self.flush()
-            prose = tag == "p" and parent_p_run and ctx.hint is None and not ctx.chrome
+            prose = tag == "p" and parent.p_run and ctx.hint is None and not ctx.chrome
             self.owners.append((el, ctx, prose))
-        if el.attrib:
-            self.attrs(el, ctx)
-        if el.text:
-            self.add(el.text, ctx)
-        for child in el:
-            ctag = child.tag
+        if attrs:
+            self.attrs(el, attrs, ctx)
+        text = el.text
+        if text:
+            self.add(text, ctx)
+        for child, ctag in zip(children, tags, strict=True):
             if isinstance(ctag, str):
                 low = ctag.lower()
                 if low == "br":
                     self.br()
                 elif low not in SKIP_TAGS:
-                    self.walk(child, ctx, ctx.p_run, depth + 1)
-            if child.tail:
-                self.add(child.tail, ctx)
+                    self.walk(child, low, ctx, depth + 1)
+            tail = child.tail
+            if tail:
+                self.add(tail, ctx)
         if block:
             self.flush()
             self.owners.pop()
@@ -198,7 +209,8 @@ def extract_blocks(root: etree._Element) -> list[Block]:
     walker = _Walker()
     body = root.find("body")
     top = body if body is not None else root
-    walker.walk(top, _Ctx(None, None, False, False), False, 0)
+    tag = top.tag.lower() if isinstance(top.tag, str) else ""
+    walker.walk(top, tag, _Ctx(None, None, False, False), 0)
     walker.flush()
     return walker.blocks
 

@@ -7,6 +7,7 @@ of their own heading - so the walker in :mod:`monitor.detection.blocks` can inhe
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 from lxml import etree
@@ -87,10 +88,14 @@ def class_tokens(el: etree._Element) -> list[str]:
     CMS taxonomy classes (WordPress ``category-newsletter``, ``tag-donations``) describe the post,
     not the element, and are left out.
     """
-    cls, ident = el.get("class"), el.get("id")
+    return list(tokens_of(el.get("class"), el.get("id")))
+
+
+def tokens_of(cls: str | None, ident: str | None) -> tuple[str, ...]:
+    """:func:`class_tokens` from the ``class`` and ``id`` values (for a walker that read them already)."""
     if not cls and not ident:
-        return []
-    return list(_tokens(cls or "", ident or ""))
+        return ()
+    return _tokens(cls or "", ident or "")
 
 
 @lru_cache(maxsize=4096)
@@ -106,27 +111,8 @@ def _hint_tokens(tokens: tuple[str, ...]) -> bool:
     return any(t in _HINT_WORDS or t.startswith(_HINT_PREFIXES) for t in tokens)
 
 
-def is_hidden(el: etree._Element) -> bool:
-    """Whether the element itself is hidden from a first-time visitor."""
-    if el.get("hidden") is not None or (el.get("aria-hidden") or "").strip().lower() == "true":
-        return True
-    style = el.get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return True
-    cls = el.get("class")
-    return bool(cls) and not _HIDDEN_CLASSES.isdisjoint(cls.lower().split())
-
-
-def zone_of(el: etree._Element, tag: str, tokens: list[str]) -> str | None:
-    if tag in _ZONE_TAGS:
-        return _ZONE_TAGS[tag]
-    if tag == "figure" and any(isinstance(c.tag, str) and c.tag.lower() == "figcaption" for c in el):
-        return "illustration"  # a captioned picture shows something (a screenshot of a label), it is no label
-    if "comment" in tag:  # custom elements such as <ytd-comments>
-        return "comments"
-    role = el.get("role")
-    if role and role.lower() in _ZONE_ROLES:
-        return _ZONE_ROLES[role.lower()]
+@lru_cache(maxsize=4096)
+def _token_zone(tokens: tuple[str, ...]) -> str | None:
     for token in tokens:
         zone = _ZONE_WORDS.get(token)
         if zone:
@@ -134,25 +120,77 @@ def zone_of(el: etree._Element, tag: str, tokens: list[str]) -> str | None:
     return None
 
 
+def is_hidden(el: etree._Element) -> bool:
+    """Whether the element itself is hidden from a first-time visitor."""
+    return hidden_by(el.attrib)
+
+
+def hidden_by(attrs: Mapping[str, str]) -> bool:
+    """:func:`is_hidden` from the element's attributes (one lxml call for all of them, not one per name)."""
+    if attrs.get("hidden") is not None or (attrs.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    style = attrs.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    cls = attrs.get("class")
+    return bool(cls) and _hidden_class(cls)
+
+
+@lru_cache(maxsize=4096)
+def _hidden_class(cls: str) -> bool:
+    return not _HIDDEN_CLASSES.isdisjoint(cls.lower().split())
+
+
+def zone_of(el: etree._Element, tag: str, tokens: list[str]) -> str | None:
+    return zone_by(tag, (el.get("role") or "").lower(), tuple(tokens), [c.tag for c in el])
+
+
+def zone_by(tag: str, role: str, tokens: tuple[str, ...], child_tags: list[object]) -> str | None:
+    """:func:`zone_of` from what a walker already read: lower-case ``role``, class/id tokens, child tags."""
+    if tag in _ZONE_TAGS:
+        return _ZONE_TAGS[tag]
+    if tag == "figure" and any(isinstance(t, str) and t.lower() == "figcaption" for t in child_tags):
+        return "illustration"  # a captioned picture shows something (a screenshot of a label), it is no label
+    if "comment" in tag:  # custom elements such as <ytd-comments>
+        return "comments"
+    if role in _ZONE_ROLES:
+        return _ZONE_ROLES[role]
+    return _token_zone(tokens) if tokens else None
+
+
 def teaser_item(el: etree._Element) -> bool:
     """A list item or nested ``<article>`` headed by a link: another piece's teaser (headline and excerpt)."""
-    for child in el:
-        if isinstance(child.tag, str) and child.tag.lower() in _SUBHEADINGS:
+    children = el[:]
+    return teaser_of(children, [c.tag for c in children])
+
+
+def teaser_of(children: list[etree._Element], tags: list[object]) -> bool:
+    """:func:`teaser_item` from the element's children and their tags."""
+    for child, tag in zip(children, tags, strict=True):
+        if isinstance(tag, str) and tag.lower() in _SUBHEADINGS:
             return any(a.get("href") for a in child.iter("a"))
     return False
 
 
 def heading_zone(el: etree._Element) -> str | None:
     """A zone named by the container's own heading ("Читайте также", "Comments", "From our partners")."""
-    if len(el) < 2:
+    children = el[:]
+    return heading_zone_of(children, [c.tag for c in children])
+
+
+def heading_zone_of(children: list[etree._Element], tags: list[object]) -> str | None:
+    """:func:`heading_zone` from the element's children and their tags."""
+    if len(children) < 2:
         return None
-    first = next((c for c in el if isinstance(c.tag, str)), None)
+    first = next((i for i, tag in enumerate(tags) if isinstance(tag, str)), None)
     if first is None:
         return None
-    tag = first.tag.lower()
-    if tag not in _HEADING_TAGS and (first.get("class") is None or _HEADING_WORDS.isdisjoint(class_tokens(first))):
-        return None
-    text = normalize(collapse_ws("".join(first.itertext()))[:80])
+    head = children[first]
+    if str(tags[first]).lower() not in _HEADING_TAGS:
+        cls = head.get("class")
+        if cls is None or _HEADING_WORDS.isdisjoint(tokens_of(cls, head.get("id"))):
+            return None
+    text = normalize(collapse_ws("".join(head.itertext()))[:80])
     for zone, pattern in _ZONE_HEADINGS:
         if pattern.fullmatch(text):
             return zone
@@ -160,6 +198,12 @@ def heading_zone(el: etree._Element) -> str | None:
 
 
 def is_hint(tokens: list[str], el: etree._Element) -> bool:
-    if (el.get("role") or "").lower() in ("banner", "note", "alert", "status", "dialog", "alertdialog"):
-        return True
-    return _hint_tokens(tuple(tokens))
+    return hint_by(tuple(tokens), (el.get("role") or "").lower())
+
+
+def hint_by(tokens: tuple[str, ...], role: str) -> bool:
+    """:func:`is_hint` from the lower-case ``role`` and the class/id tokens."""
+    return role in _HINT_ROLES or _hint_tokens(tokens)
+
+
+_HINT_ROLES = frozenset({"banner", "note", "alert", "status", "dialog", "alertdialog"})
