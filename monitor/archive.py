@@ -16,8 +16,9 @@ import hashlib
 import json
 import logging
 import re
-import zlib
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from http import HTTPStatus
 from io import BytesIO
@@ -31,6 +32,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from monitor import USER_AGENT, __version__
+from monitor.compress import gzip_later
 from monitor.errors import MonitorError
 from monitor.models import FetchResult
 
@@ -93,23 +95,37 @@ class WarcArchive:
 
     def write(self, fetch: FetchResult, request_headers: Mapping[str, str] | None = None) -> str:
         """Archive one fetch; return the reference of its main record."""
+        return self.begin(fetch, request_headers).finish()
+
+    def begin(self, fetch: FetchResult, request_headers: Mapping[str, str] | None = None) -> PendingRecord:
+        """Build the fetch's records and start compressing them in the background; ``finish()`` appends them.
+
+        Between the two the caller does other work (a check detects the page). Records are appended in
+        ``finish()`` order; a revisit is decided here, against what earlier ``finish()`` calls recorded.
+        """
         at = _utc_naive(fetch.fetched_at)
         date = datetime_to_iso_date(at, use_micros=True)
-        path = self._current_file(at.strftime("%Y%m%d"))
         uri = fetch.final_url or fetch.url
-        writer = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)  # builds records; _gzip writes
+        writer = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)  # builds records; gzipped below
         digest = payload_digest(fetch.body) if fetch.status is not None else ""
         main = self._main_record(writer, fetch, uri, date, digest)
         request = self._request_record(writer, uri, date, request_headers or {"User-Agent": USER_AGENT})
-        request.rec_headers.add_header("WARC-Concurrent-To", main.rec_headers.get_header("WARC-Record-ID"))
+        record_id = main.rec_headers.get_header("WARC-Record-ID")
+        request.rec_headers.add_header("WARC-Concurrent-To", record_id)
+        remember = (
+            {"digest": digest, "id": record_id, "date": date} if main.rec_type == "response" and fetch.body else None
+        )
+        members = gzip_later((_serialized(main), _serialized(request)), GZIP_LEVEL)
+        return PendingRecord(self, at.strftime("%Y%m%d"), uri, remember, members)
+
+    def _append(self, day: str, uri: str, remember: dict[str, str] | None, data: bytes) -> str:
+        path = self._current_file(day)
         with path.open("ab") as out:
             offset = out.tell()
-            out.write(_gzip(main) + _gzip(request))
+            out.write(data)
         ref = f"{path.name}:{offset}"
-        if main.rec_type == "response" and fetch.body:
-            self._remember(
-                uri, {"digest": digest, "ref": ref, "id": main.rec_headers.get_header("WARC-Record-ID"), "date": date}
-            )
+        if remember is not None:
+            self._remember(uri, {**remember, "ref": ref})
         return ref
 
     def _main_record(self, writer: WARCWriter, fetch: FetchResult, uri: str, date: str, digest: str) -> Any:
@@ -317,12 +333,25 @@ class WarcArchive:
             out.write(request)
 
 
-def _gzip(record: Any) -> bytes:
-    """One record as its own gzip member (so a reference's offset can be read alone)."""
+def _serialized(record: Any) -> bytes:
+    """One record's bytes, uncompressed (each is gzipped as its own member, so an offset reads alone)."""
     buffer = BytesIO()
     WARCWriter(buffer, gzip=False, warc_version=WARC_VERSION).write_record(record)
-    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-    return compressor.compress(buffer.getvalue()) + compressor.flush()
+    return buffer.getvalue()
+
+
+@dataclass
+class PendingRecord:
+    """A fetch's records being compressed; :meth:`finish` appends them and returns the main record's ref."""
+
+    archive: WarcArchive
+    day: str
+    uri: str
+    remember: dict[str, str] | None
+    members: Future[tuple[bytes, ...]]
+
+    def finish(self) -> str:
+        return self.archive._append(self.day, self.uri, self.remember, b"".join(self.members.result()))
 
 
 def _utc_naive(at: datetime) -> datetime:

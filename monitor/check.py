@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from monitor.app import App
+from monitor.compress import zlib_later
 from monitor.config import Outlet
 from monitor.coverage import record_coverage_events
 from monitor.coverage import snapshots as coverage_snapshots
@@ -22,7 +23,8 @@ from monitor.notify.deliver import drain
 from monitor.notify.routing import recipients
 from monitor.observe import PageState, describe_failure, observe
 from monitor.outcomes import classify
-from monitor.store import OutletSpec
+from monitor.store import OutletSpec, PageInfo
+from monitor.store.observations import BLOB_LEVEL
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,11 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     # The whole watchlist, not just the outlets of this check: the others stay active (``state``, ``status``).
     app.store.sync_outlets([outlet_spec(o) for o in app.config.outlets])
     coverage_before = coverage_snapshots(app, outlets)
-    requests, owners = build_requests(app, outlets)
+    # What the store knows of the watched pages, read once: no per-page queries before each write.
+    watched = [url for outlet in outlets for url in outlet.page_urls()]
+    known = app.store.page_infos(watched)
+    preloaded = set(watched)
+    requests, owners = build_requests(outlets, known)
     summary = CheckSummary()
     kinds = {r.url: r.kind for r in requests}
 
@@ -70,7 +76,11 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
             log.warning("event=not_fetched url=%s cause=%s", result.url, result.error)
             summary.skipped += 1
             return
-        reading, events = process_result(app, outlet, result, is_feed=kinds.get(result.url, "page") != "page")
+        # A followed article was not preloaded; a URL seen twice in one check must see its first write.
+        info = known.pop(result.url, None) if result.url in preloaded else app.store.page_info(result.url)
+        preloaded.discard(result.url)
+        is_feed = kinds.get(result.url, "page") != "page"
+        reading, events = process_result(app, outlet, result, is_feed=is_feed, info=info)
         tally(summary, result, reading, events)
 
     # Each result is stored as it arrives: no body waits in memory for the rest of the crawl.
@@ -94,13 +104,16 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     return summary
 
 
-def build_requests(app: App, outlets: Sequence[Outlet]) -> tuple[list[FetchRequest], dict[str, Outlet]]:
+def build_requests(
+    outlets: Sequence[Outlet], known: Mapping[str, PageInfo]
+) -> tuple[list[FetchRequest], dict[str, Outlet]]:
+    """One request per page (conditional when the store has its validators), feed and sitemap."""
     requests: list[FetchRequest] = []
     owners: dict[str, Outlet] = {}
     for outlet in outlets:
         for url in outlet.page_urls():
-            etag, modified = app.store.validators(url)
-            requests.append(FetchRequest(url, etag=etag, last_modified=modified))
+            info = known.get(url) or PageInfo()
+            requests.append(FetchRequest(url, etag=info.etag, last_modified=info.last_modified))
             owners[url] = outlet
         for kind, urls in (("feed", outlet.feeds), ("sitemap", outlet.sitemaps)):
             for url in urls:
@@ -109,12 +122,20 @@ def build_requests(app: App, outlets: Sequence[Outlet]) -> tuple[list[FetchReque
     return requests, owners
 
 
-def process_result(app: App, outlet: Outlet, result: FetchResult, *, is_feed: bool) -> tuple[Reading, list[Event]]:
-    """Turn one fetch into a stored observation, and the observation into events (once confirmed)."""
+def process_result(
+    app: App, outlet: Outlet, result: FetchResult, *, is_feed: bool, info: PageInfo | None
+) -> tuple[Reading, list[Event]]:
+    """Turn one fetch into a stored observation, and the observation into events (once confirmed).
+
+    ``info`` is what the store knew of the page before this fetch (None for a page never seen)."""
     store, detection = app.store, app.config.detection
-    previous = store.page_state(result.url)
+    previous = info.state if info is not None else None
+    last_hash = info.content_hash if info is not None else None
     version = app.rules_version(outlet)
-    reading = read_page(app, outlet, result, previous, version, is_feed=is_feed)
+    # Compression of the body (database) and its WARC records runs on the second core while this one reads.
+    pending = app.archive.begin(result) if archivable(result) else None
+    body = zlib_later(result.body, BLOB_LEVEL) if result.ok and result.body and not result.not_modified else None
+    reading = read_page(app, outlet, result, previous, last_hash, version, is_feed=is_feed)
     if previous is not None and reading.findings is not None and previous.rules != version:
         # The rules changed, not the page: the new findings become the baseline, without events.
         previous = replace(previous, baselined=False, pending=None, pending_count=0)
@@ -128,7 +149,7 @@ def process_result(app: App, outlet: Outlet, result: FetchResult, *, is_feed: bo
     )
     if reading.findings is not None:
         state = replace(state, rules=version)
-    archive_ref = archive(app, result)
+    archive_ref = pending.finish() if pending is not None else None
     events = store.record_observation(
         outlet=outlet.name,
         url=result.url,
@@ -138,17 +159,16 @@ def process_result(app: App, outlet: Outlet, result: FetchResult, *, is_feed: bo
         state=state,
         changes=changes,
         archive_ref=archive_ref,
+        compressed_body=body.result() if body is not None else None,
         route=lambda event: recipients_for(app, event),
     )
     return reading, events
 
 
-def archive(app: App, result: FetchResult) -> str | None:
-    """Write the response to the WARC archive; a 304 re-confirms the last archived response, so its
-    snapshot points at that record (the evidence behind an event confirmed by a 304)."""
-    if result.not_modified:
-        return app.store.last_archive_ref(result.url)
-    return app.archive.write(result) if result.status is not None else None
+def archivable(result: FetchResult) -> bool:
+    """Whether the response goes to the WARC archive. A 304 does not: the store points its snapshot at the
+    last archived response, which it re-confirms (the evidence behind an event confirmed by a 304)."""
+    return result.status is not None and not result.not_modified
 
 
 def not_attempted(result: FetchResult) -> bool:
@@ -166,13 +186,19 @@ class Reading:
 
 
 def read_page(
-    app: App, outlet: Outlet, result: FetchResult, previous: PageState | None, version: str, *, is_feed: bool
+    app: App,
+    outlet: Outlet,
+    result: FetchResult,
+    previous: PageState | None,
+    last_hash: str | None,
+    version: str,
+    *,
+    is_feed: bool,
 ) -> Reading:
     """Decode, rule out non-content (challenges, walls, foreign redirects), and detect — or reuse the last
     findings when the content did not change (a 304, or the same content fingerprint)."""
     if not result.ok:
         return Reading(failure=describe_failure(result))
-    last_hash = app.store.last_content_hash(result.url)
     same_rules = previous is not None and previous.rules == version
     if result.not_modified and previous is not None:
         return reuse_or_redetect(app, outlet, result, previous, last_hash, same_rules=same_rules)

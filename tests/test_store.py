@@ -435,3 +435,39 @@ def test_category_states_and_coverage(store):
     assert shares[("Example", "donation_appeal")] == (1, 2, 0.5)
     assert shares[("Example", "paywall")] == (0, 2, 0.0)
     assert store.category_states(outlet="Nobody") == []
+
+
+def test_page_infos_reads_what_a_check_needs_for_every_watched_page_at_once(store):
+    """A check reads validators, state and hash of its whole watchlist in one call (here 1,200 URLs:
+    more than one IN list); pages never seen are simply absent."""
+    check(store, T0, [LABEL])
+    others = [f"https://example.org/other/{i}" for i in range(1200)]
+    store.sync_outlets([OutletSpec("Outlet", urls=(URL, *others[:700]))])
+
+    infos = store.page_infos([*others, URL, "https://example.org/never"])
+
+    mine = infos[URL]
+    assert (mine.etag, mine.content_hash) == ('"v1"', digest(b"<html>label</html>"))
+    assert mine.state is not None
+    assert mine.state.confirmed == (LABEL,)
+    assert len(infos) == 701  # the 700 synced pages exist (no state yet); unsynced and unknown ones do not
+    assert infos[others[699]].state is None
+    assert others[700] not in infos
+
+
+def test_a_304_snapshot_points_at_the_last_archived_response(store, db_path):
+    """The evidence behind an event confirmed by a 304 is the response it re-confirms."""
+    store.record_observation(
+        outlet="Outlet", url=URL, fetch=fetch(), content_hash="h1", findings=[LABEL],
+        state=PageState(confirmed=(LABEL,), baselined=True), changes=[], archive_ref="a.warc.gz:100",
+    )  # fmt: skip
+    not_modified = fetch(at=T0 + timedelta(hours=1), status=304, body=b"", not_modified=True)
+    store.record_observation(
+        outlet="Outlet", url=URL, fetch=not_modified, content_hash=None, findings=None,
+        state=PageState(confirmed=(LABEL,), baselined=True), changes=[],
+    )  # fmt: skip
+    with sqlite3.connect(db_path) as db:
+        refs = [ref for (ref,) in db.execute("SELECT archive_ref FROM snapshots ORDER BY id")]
+    assert refs == ["a.warc.gz:100", "a.warc.gz:100"]
+    assert store.last_content_hash(URL) == "h1"
+    assert store.latest_findings(URL) == [LABEL]

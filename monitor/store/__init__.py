@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from monitor.store.evidence import PruneReport
-from monitor.store.records import CategoryState, Delivery, OutletCoverage, OutletSpec, PageSummary
+from monitor.store.records import CategoryState, Delivery, OutletCoverage, OutletSpec, PageInfo, PageSummary
 from monitor.store.sqlite import Store
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Delivery",
     "OutletCoverage",
     "OutletSpec",
+    "PageInfo",
     "PageSummary",
     "PruneReport",
     "Store",

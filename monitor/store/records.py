@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from monitor.models import Event
+from monitor.observe import PageState
 
 DELIVERY_KINDS = ("alert", "daily", "weekly")
 DELIVERY_STATUSES = ("pending", "sent", "failed")
@@ -20,6 +21,16 @@ class OutletSpec:
     tags: tuple[str, ...] = ()
     jurisdiction: str | None = None
     urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What a check needs to know of a page before fetching it: its validators, state and content hash."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    state: PageState | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,11 +23,12 @@ from monitor.store import state as states
 from monitor.store.engine import begin_immediate, make_engine, migrate
 from monitor.store.outlets import OutletEventStore
 from monitor.store.queries import find_events, to_events
-from monitor.store.records import CategoryState, Delivery, OutletCoverage, OutletSpec, PageSummary
+from monitor.store.records import CategoryState, Delivery, OutletCoverage, OutletSpec, PageInfo, PageSummary
 from monitor.store.registry import RegistryStore
 from monitor.store.schema import DeliveryRow, EventRow, OutletRow, PageRow, SnapshotRow
 
 log = logging.getLogger(__name__)
+_IN_CHUNK = 500  # URLs per IN (...) list: well under SQLite's bound-parameter limit
 
 
 class Store:
@@ -96,44 +97,55 @@ class Store:
         with self._tx(write=True) as s:
             for row in s.scalars(select(OutletRow)):
                 row.active = row.name in names
+            pages = obs.pages_by_url(s, [url for spec in outlets for url in spec.urls])
             for spec in outlets:
                 row = obs.ensure_outlet(s, spec.name)
                 row.homepage, row.jurisdiction = spec.homepage, spec.jurisdiction
                 row.tags, row.active = list(spec.tags), True
                 for url in spec.urls:
-                    obs.get_page(s, url).outlet_id = row.id
+                    page = pages.get(url)
+                    if page is None:
+                        page = pages[url] = obs.get_page(s, url)
+                    page.outlet_id = row.id
 
     def _page(self, s: Session, url: str) -> PageRow | None:
         return s.scalars(select(PageRow).where(PageRow.url == url)).one_or_none()
 
+    def page_infos(self, urls: Sequence[str]) -> dict[str, PageInfo]:
+        """Validators, state and content hash of every known page among ``urls``, in one read.
+
+        A check reads this once for its whole watchlist instead of three queries per page."""
+        infos: dict[str, PageInfo] = {}
+        columns = (PageRow.url, PageRow.etag, PageRow.last_modified, PageRow.content_hash, PageRow.state)
+        with self._tx() as s:
+            for start in range(0, len(urls), _IN_CHUNK):
+                rows = s.execute(select(*columns).where(PageRow.url.in_(list(urls[start : start + _IN_CHUNK]))))
+                for url, etag, modified, content_hash, state in rows:
+                    page_state = None if state is None else PageState.from_dict(state)
+                    infos[url] = PageInfo(etag, modified, content_hash, page_state)
+        return infos
+
+    def page_info(self, url: str) -> PageInfo | None:
+        return self.page_infos([url]).get(url)
+
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """The last ETag and Last-Modified seen for ``url`` (for a conditional GET)."""
-        with self._tx() as s:
-            page = self._page(s, url)
-            return (None, None) if page is None else (page.etag, page.last_modified)
+        info = self.page_info(url)
+        return (None, None) if info is None else (info.etag, info.last_modified)
 
     def page_state(self, url: str) -> PageState | None:
-        with self._tx() as s:
-            page = self._page(s, url)
-            return None if page is None or page.state is None else PageState.from_dict(page.state)
+        info = self.page_info(url)
+        return None if info is None else info.state
 
     def last_content_hash(self, url: str) -> str | None:
-        with self._tx() as s:
-            page = self._page(s, url)
-            return None if page is None else page.content_hash
+        info = self.page_info(url)
+        return None if info is None else info.content_hash
 
     def last_archive_ref(self, url: str) -> str | None:
         """The WARC reference of the page's latest archived response (what a 304 re-confirms)."""
         with self._tx() as s:
-            page_id = select(PageRow.id).where(PageRow.url == url).scalar_subquery()
-            # Newest first along ix_snapshots_page_fetched: no sort of the page's whole history per 304.
-            query = (
-                select(SnapshotRow.archive_ref)
-                .where(SnapshotRow.page_id == page_id, SnapshotRow.archive_ref.is_not(None))
-                .order_by(SnapshotRow.fetched_at.desc(), SnapshotRow.id.desc())
-                .limit(1)
-            )
-            return s.scalars(query).first()
+            page_id = s.scalars(select(PageRow.id).where(PageRow.url == url)).first()
+            return None if page_id is None else obs.last_archive_ref(s, page_id)
 
     def latest_findings(self, url: str) -> list[Finding] | None:
         """The findings of the page's latest successful observation (None if never observed)."""
@@ -161,26 +173,34 @@ class Store:
         state: PageState,
         changes: Sequence[FindingChange],
         archive_ref: str | None = None,
+        compressed_body: bytes | None = None,
         route: Callable[[Event], Sequence[str]] | None = None,
     ) -> list[Event]:
         """Write one check in ONE transaction and return its events (with ids).
 
-        A 304 (``fetch.not_modified``) without a hash or findings inherits the page's last ones.
-        The body is stored once per ``content_hash``; ``route(event)`` names the recipients of an
+        A 304 (``fetch.not_modified``) without a hash, findings or archive reference inherits the
+        page's last ones.
+        The body is stored once per ``content_hash`` (``compressed_body``: already zlib'd at
+        ``BLOB_LEVEL``); ``route(event)`` names the recipients of an
         immediate alert for each event, written to the outbox in the same transaction.
         """
         with self._tx(write=True) as s:
             page = obs.get_page(s, url, outlet)
-            s.flush()
-            if fetch.not_modified and content_hash is None:
-                content_hash = page.content_hash
+            if page.id is None:
+                s.flush()  # a new page: its id is needed below
+            if fetch.not_modified:
+                # A 304 re-confirms the page's last stored content, findings and archived response.
+                content_hash = content_hash if content_hash is not None else page.content_hash
+                archive_ref = archive_ref if archive_ref is not None else obs.last_archive_ref(s, page.id)
             if content_hash is not None and fetch.body and not fetch.not_modified:
-                obs.store_blob(s, content_hash, fetch.body)
+                obs.store_blob(s, content_hash, fetch.body, compressed_body)
             set_id = obs.finding_set(s, findings) if findings is not None else None
             if set_id is None and fetch.not_modified:
                 set_id = page.finding_set_id
-            snapshot = obs.add_snapshot(s, page, fetch, content_hash, set_id, archive_ref)
+            snapshot = obs.add_snapshot(s, page, fetch, content_hash, set_id, archive_ref, flush=bool(changes))
             obs.update_page(page, fetch, content_hash, set_id, state)
+            if not changes:
+                return []
             befores = [evidence.before_snapshot(s, snapshot, change) for change in changes]
             events = to_events(s, obs.add_events(s, page, outlet, snapshot, changes, befores))
             if route is not None:
