@@ -16,6 +16,7 @@ from lxml import etree
 
 from monitor.detection.blocks import Block, element_text, location
 from monitor.detection.normalize import normalize, quoted_at
+from monitor.detection.prefilter import could_match
 from monitor.models import Finding
 from monitor.rules import Rule
 
@@ -32,6 +33,8 @@ def _spans(rule: Rule, norm: str) -> tuple[list[tuple[int, int]], dict[str, str]
     spans: list[tuple[int, int]] = []
     names: dict[str, str] = {}
     for pattern in rule.compiled:
+        if not could_match(pattern, norm):
+            continue
         for m in pattern.finditer(norm):
             if m.end() > m.start() and not quoted_at(norm, m.start()):
                 spans.append(m.span())
@@ -91,7 +94,7 @@ def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = 
         return None  # an interview's turn ("A: The ministry designated us…", "— Нас признали…"): someone else speaks
     if _excerpt(block.text) or block.text.startswith(_FOOTNOTE):
         return None  # a snippet of other content; a footnote mention mark («*признан иноагентом»)
-    if any(x.search(norm) for x in rule.compiled_exclude):
+    if any(could_match(x, norm) and x.search(norm) for x in rule.compiled_exclude):
         return None
     spans, names = _spans(rule, norm)
     if not spans:
@@ -107,7 +110,7 @@ def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = 
         return None
     if (rule.compiled_require or rule.require_or_banner) and (rule.require_scope == "all" or block.prose):
         banner = rule.require_or_banner and (named or _banner_like(block))
-        if not (banner or any(r.search(norm) for r in rule.compiled_require)):
+        if not (banner or any(could_match(r, norm) and r.search(norm) for r in rule.compiled_require)):
             return None
     matched = norm[start:end]
     where = location(block.element) + ("" if block.source == "text" else f"[{block.source}]")
