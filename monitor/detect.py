@@ -107,9 +107,10 @@ class Detector:
         starts = list(accumulate((len(n) + 1 for n in norms[:-1]), initial=0))
         found: list[tuple[int, Finding]] = []
         own: tuple[re.Pattern[str], ...] | None = None  # the outlet's own name, looked up when first needed
+        anchors = _AnchorHits(page, starts)
         for rule in self._text_rules:
             covered = -1  # blocks already joined into a previous finding of this rule
-            for i in sorted(_blocks_with(page, starts, rule.anchors)):
+            for i in anchors.blocks_with(rule.anchors):
                 if i <= covered:
                     continue
                 if own is None and rule.require_or_banner:
@@ -161,18 +162,45 @@ def _gate(root: etree._Element, selector: etree.XPath) -> bool:
     return False
 
 
-def _blocks_with(page: str, starts: list[int], anchors: Sequence[str]) -> set[int]:
-    """Indexes of the blocks (joined into ``page`` at offsets ``starts``) holding any of ``anchors``."""
-    hits: set[int] = set()
-    for anchor in anchors:
+class _AnchorHits:
+    """Which blocks (joined into ``page`` at offsets ``starts``) hold which anchors, for one page.
+
+    Rules share anchors, so each is looked up once per page; and an anchor with a character the
+    page lacks is not looked up at all (most anchors are in scripts a page is not written in).
+    """
+
+    def __init__(self, page: str, starts: list[int]) -> None:
+        self.page, self.starts = page, starts
+        self.chars = frozenset(page)
+        self.found: dict[str, list[int]] = {}
+
+    def blocks_with(self, anchors: Sequence[str]) -> list[int]:
+        """Indexes of the blocks holding any of ``anchors``, in order."""
+        hits: set[int] = set()
+        for anchor in anchors:
+            found = self.found.get(anchor)
+            if found is None:
+                found = self._find(anchor) if _chars(anchor) <= self.chars else []
+                self.found[anchor] = found
+            hits.update(found)
+        return sorted(hits)
+
+    def _find(self, anchor: str) -> list[int]:
+        page, starts = self.page, self.starts
+        hits: list[int] = []
         pos = page.find(anchor)
         while pos != -1:
             index = bisect_right(starts, pos) - 1
-            hits.add(index)
+            hits.append(index)
             # Jump to the next block: one hit per block is enough.
             next_start = starts[index + 1] if index + 1 < len(starts) else len(page)
             pos = page.find(anchor, next_start)
-    return hits
+        return hits
+
+
+@lru_cache(maxsize=4096)
+def _chars(anchor: str) -> frozenset[str]:
+    return frozenset(anchor)
 
 
 _SELECTOR_NAME = re.compile(r"[.#]([\w-]+)|[*^$~|]?=\s*[\"']?([\w-]+)")
@@ -186,7 +214,7 @@ def _literals(selectors: Sequence[str]) -> tuple[str, ...]:
         if not names:
             return ()
         out.extend(names)
-    return tuple(out)
+    return tuple(dict.fromkeys(out))  # each scan of the markup costs: look for each name once
 
 
 def _selectors(selectors: Sequence[str]) -> list[etree.XPath]:
