@@ -2,4 +2,6 @@
 
 from monitor.cli import main
 
-raise SystemExit(main())
+# Guarded: a worker process (multiprocessing "spawn") imports this module again as __mp_main__.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -18,6 +18,7 @@ from monitor.errors import ConfigError
 from monitor.notify import Channel
 from monitor.notify.render import Renderer
 from monitor.outcomes import Signature, load_signatures
+from monitor.reader import PageReader, ReaderSpec, worker_count
 from monitor.rules import SelectorRule, load_rule_set
 from monitor.store import Store
 
@@ -85,6 +86,16 @@ class App:
 
     def outlet_rules(self, outlet: Outlet) -> list[SelectorRule]:
         return [SelectorRule(id=r.id, category=r.category, selector=r.selector, lang=r.lang) for r in outlet.rules]
+
+    def page_reader(self, pages: int) -> PageReader:
+        """The reader of a check of ``pages`` pages: inline, or with worker processes (``detection.workers``)."""
+        detection, base = self.config.detection, self.base_dir
+        spec = ReaderSpec(
+            packs=tuple(base / p for p in detection.extra_packs),
+            disabled=tuple(detection.disable_rules),
+            outcomes=tuple(base / p for p in detection.extra_outcomes),
+        )
+        return PageReader(self.detector, self.signatures, spec, worker_count(detection.workers, pages))
 
     @property
     def outbox_dir(self) -> Path:

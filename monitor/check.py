@@ -5,13 +5,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from monitor.app import App
+from monitor.archive import PendingRecord
 from monitor.compress import zlib_later
 from monitor.config import Outlet
 from monitor.coverage import record_coverage_events
@@ -22,7 +26,7 @@ from monitor.models import Event, FetchResult, Finding
 from monitor.notify.deliver import drain
 from monitor.notify.routing import recipients
 from monitor.observe import PageState, describe_failure, observe
-from monitor.outcomes import classify
+from monitor.reader import PageReader, Reading, ReadJob, Recorder
 from monitor.store import OutletSpec, PageInfo
 from monitor.store.observations import BLOB_LEVEL
 
@@ -66,8 +70,11 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     requests, owners = build_requests(outlets, known)
     summary = CheckSummary()
     kinds = {r.url: r.kind for r in requests}
+    reader = app.page_reader(len(watched))
+    recorder = Recorder(asyncio.get_running_loop())
 
     def handle(result: FetchResult) -> None:
+        recorder.raise_first_error()  # a failed write stops the crawl
         outlet = owners.get(result.url) or owners.get(result.source or "")
         if outlet is None:  # a URL we did not ask for: never store what we cannot attribute
             log.warning("event=unattributed url=%s", result.url)
@@ -80,11 +87,23 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
         info = known.pop(result.url, None) if result.url in preloaded else app.store.page_info(result.url)
         preloaded.discard(result.url)
         is_feed = kinds.get(result.url, "page") != "page"
-        reading, events = process_result(app, outlet, result, is_feed=is_feed, info=info)
-        tally(summary, result, reading, events)
+        observation = begin_observation(app, outlet, result, info)
 
-    # Each result is stored as it arrives: no body waits in memory for the rest of the crawl.
-    await fetch_each(requests, app.fetch_settings, handle, validators=app.store.validators)
+        def record(reading: Reading) -> None:
+            tally(summary, result, reading, observation.record(reading))
+
+        step = observation.read_inline(app, is_feed=is_feed)
+        if isinstance(step, Reading):
+            recorder.now(lambda: record(step))
+        else:  # the body is read by the reader (maybe a worker process), and recorded when it is back
+            reader.submit(step, recorder.later(lambda future: record(reading_of(reader, step, future))))
+
+    try:
+        # Each result is stored as it arrives: no body waits in memory for the rest of the crawl.
+        await fetch_each(requests, app.fetch_settings, handle, validators=app.store.validators)
+        await recorder.drained()
+    finally:
+        reader.close()
     coverage_after = coverage_snapshots(app, outlets)
     route = functools.partial(recipients_for, app)
     for outlet in outlets:
@@ -94,14 +113,23 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     if send:
         sent = (await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)).sent
     log.info(
-        "event=check_done fetched=%d unchanged=%d failed=%d events=%d sent=%d",
+        "event=check_done fetched=%d unchanged=%d failed=%d events=%d sent=%d read_by_worker=%d",
         summary.fetched,
         summary.unchanged,
         summary.failed,
         len(summary.events),
         sent,
+        reader.offloaded,
     )
     return summary
+
+
+def reading_of(reader: PageReader, job: ReadJob, future: Future[Reading]) -> Reading:
+    """The worker's reading; if the worker died on this page, the page is read here instead."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return reader.recover(job)
 
 
 def build_requests(
@@ -122,47 +150,82 @@ def build_requests(
     return requests, owners
 
 
-def process_result(
-    app: App, outlet: Outlet, result: FetchResult, *, is_feed: bool, info: PageInfo | None
-) -> tuple[Reading, list[Event]]:
-    """Turn one fetch into a stored observation, and the observation into events (once confirmed).
+@dataclass
+class Observation:
+    """One fetch between its arrival and its record: what was known of the page, and the archive and
+    body compression already running in the background while the body is read."""
 
-    ``info`` is what the store knew of the page before this fetch (None for a page never seen)."""
-    store, detection = app.store, app.config.detection
-    previous = info.state if info is not None else None
-    last_hash = info.content_hash if info is not None else None
-    version = app.rules_version(outlet)
-    # Compression of the body (database) and its WARC records runs on the second core while this one reads.
+    app: App
+    outlet: Outlet
+    result: FetchResult
+    previous: PageState | None
+    last_hash: str | None
+    version: str
+    archive: PendingRecord | None
+    body: Future[bytes] | None
+
+    def read_inline(self, app: App, *, is_feed: bool) -> Reading | ReadJob:
+        """The reading when it needs no parse (a failure, a 304, a feed), else the job that reads the body."""
+        result, previous = self.result, self.previous
+        if not result.ok:
+            return Reading(failure=describe_failure(result))
+        same_rules = previous is not None and previous.rules == self.version
+        if result.not_modified and previous is not None:
+            return reuse_or_redetect(app, self.outlet, result, previous, self.last_hash, same_rules=same_rules)
+        if is_feed:
+            return Reading(None, [])
+        reuse = self.last_hash if previous is not None and same_rules else None
+        return ReadJob(result, tuple(app.outlet_rules(self.outlet)), reuse)
+
+    def record(self, reading: Reading) -> list[Event]:
+        """Fold the reading into the page's state, store the observation, return its events (once confirmed)."""
+        app, result, previous, version = self.app, self.result, self.previous, self.version
+        if reading.reused and previous is not None:  # same content fingerprint, same rules: same findings
+            reading = replace(reading, findings=last_seen(previous), reused=False)
+        if previous is not None and reading.findings is not None and previous.rules != version:
+            # The rules changed, not the page: the new findings become the baseline, without events.
+            previous = replace(previous, baselined=False, pending=None, pending_count=0)
+        detection = app.config.detection
+        state, changes = observe(
+            previous,
+            fetch_ok=reading.failure is None,
+            findings=reading.findings,
+            failure=reading.failure,
+            confirmations=detection.confirmations,
+            unreachable_after=detection.unreachable_after,
+        )
+        if reading.findings is not None:
+            state = replace(state, rules=version)
+        return app.store.record_observation(
+            outlet=self.outlet.name,
+            url=result.url,
+            fetch=result,
+            content_hash=reading.content_hash,
+            findings=reading.findings,
+            state=state,
+            changes=changes,
+            archive_ref=self.archive.finish() if self.archive is not None else None,
+            compressed_body=self.body.result() if self.body is not None else None,
+            route=lambda event: recipients_for(app, event),
+        )
+
+
+def begin_observation(app: App, outlet: Outlet, result: FetchResult, info: PageInfo | None) -> Observation:
+    """Start turning one fetch into a stored observation. ``info`` is what the store knew of the page
+    before this fetch (None for a page never seen)."""
+    # The body's compression (database) and its WARC records run on a background thread meanwhile.
     pending = app.archive.begin(result) if archivable(result) else None
     body = zlib_later(result.body, BLOB_LEVEL) if result.ok and result.body and not result.not_modified else None
-    reading = read_page(app, outlet, result, previous, last_hash, version, is_feed=is_feed)
-    if previous is not None and reading.findings is not None and previous.rules != version:
-        # The rules changed, not the page: the new findings become the baseline, without events.
-        previous = replace(previous, baselined=False, pending=None, pending_count=0)
-    state, changes = observe(
-        previous,
-        fetch_ok=reading.failure is None,
-        findings=reading.findings,
-        failure=reading.failure,
-        confirmations=detection.confirmations,
-        unreachable_after=detection.unreachable_after,
+    return Observation(
+        app,
+        outlet,
+        result,
+        previous=info.state if info is not None else None,
+        last_hash=info.content_hash if info is not None else None,
+        version=app.rules_version(outlet),
+        archive=pending,
+        body=body,
     )
-    if reading.findings is not None:
-        state = replace(state, rules=version)
-    archive_ref = pending.finish() if pending is not None else None
-    events = store.record_observation(
-        outlet=outlet.name,
-        url=result.url,
-        fetch=result,
-        content_hash=reading.content_hash,
-        findings=reading.findings,
-        state=state,
-        changes=changes,
-        archive_ref=archive_ref,
-        compressed_body=body.result() if body is not None else None,
-        route=lambda event: recipients_for(app, event),
-    )
-    return reading, events
 
 
 def archivable(result: FetchResult) -> bool:
@@ -174,46 +237,6 @@ def archivable(result: FetchResult) -> bool:
 def not_attempted(result: FetchResult) -> bool:
     """A placeholder for a request our own crawl limit stopped before it reached the network."""
     return result.status is None and (result.error or "").startswith(("crawl time limit", "not fetched"))
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What one response says about a page: its content hash and findings, or why it is not content."""
-
-    content_hash: str | None = None
-    findings: list[Finding] | None = None
-    failure: str | None = None
-
-
-def read_page(
-    app: App,
-    outlet: Outlet,
-    result: FetchResult,
-    previous: PageState | None,
-    last_hash: str | None,
-    version: str,
-    *,
-    is_feed: bool,
-) -> Reading:
-    """Decode, rule out non-content (challenges, walls, foreign redirects), and detect — or reuse the last
-    findings when the content did not change (a 304, or the same content fingerprint)."""
-    if not result.ok:
-        return Reading(failure=describe_failure(result))
-    same_rules = previous is not None and previous.rules == version
-    if result.not_modified and previous is not None:
-        return reuse_or_redetect(app, outlet, result, previous, last_hash, same_rules=same_rules)
-    if is_feed:
-        return Reading(None, [])
-    # Parsed once: the outcome check, the fingerprint and the detector all read this tree.
-    page = ParsedPage.parse(decode_html(result.body, result.headers.get("content-type")))
-    outcome = classify(result, page.html, app.signatures, root=page.root)
-    if outcome is not None:
-        return Reading(failure=outcome.cause)
-    content_hash = page.fingerprint()
-    if previous is not None and content_hash == last_hash and same_rules:
-        return Reading(content_hash, last_seen(previous))
-    rules = app.outlet_rules(outlet)
-    return Reading(content_hash, app.detector.detect_parsed(page, url=result.final_url, outlet_rules=rules))
 
 
 def reuse_or_redetect(

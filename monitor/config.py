@@ -173,6 +173,16 @@ class Detection(_Model):
     extra_outcomes: list[Path] = []
     # Outlet level: an event when the share of an outlet's checked pages carrying a category crosses this.
     coverage_threshold: float = Field(default=0.8, gt=0, le=1)
+    # Processes that read pages beside the main one: "auto" is one on a multi-core machine for a check of
+    # 40 pages or more; 0 reads every page in the main process.
+    workers: Literal["auto"] | int = Field(default="auto")
+
+    @field_validator("workers")
+    @classmethod
+    def _workers_range(cls, value: str | int) -> str | int:
+        if isinstance(value, int) and not 0 <= value <= 16:
+            raise ValueError("workers must be auto or a number from 0 to 16")
+        return value
 
 
 class Smtp(_Model):

@@ -1,0 +1,214 @@
+"""Reading a response: decode, parse once, rule out non-content, fingerprint, detect.
+
+Reading is the CPU-bound half of a check (lxml parse, block walk, rules); fetching and storing are
+the other half, on the main process's event loop. For a large check on a machine with a second core,
+a :class:`PageReader` hands pages to one worker process, so both halves run at once; whenever the
+worker has :data:`MAX_QUEUED` pages waiting, the main process reads the next page itself: both
+cores stay busy and no more than a few bodies wait in memory. Small checks (a daemon's per-outlet
+run) read inline: a worker's start-up (~0.5 s) would cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.detect import Detector
+from monitor.extract import ParsedPage, decode_html
+from monitor.models import FetchResult, Finding
+from monitor.outcomes import Signature, classify, load_signatures
+from monitor.rules import SelectorRule, load_rule_set
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUED = 4  # pages waiting for the worker before the main process reads one itself
+AUTO_MIN_PAGES = 40  # "auto": a check reading fewer pages reads them inline
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one response says about a page: its content hash and findings, or why it is not content.
+
+    ``reused``: the content fingerprint is the one the stored findings were made from, so the caller
+    keeps those (``findings`` is then None)."""
+
+    content_hash: str | None = None
+    findings: list[Finding] | None = None
+    failure: str | None = None
+    reused: bool = False
+
+
+@dataclass(frozen=True)
+class ReadJob:
+    """One body to read (everything picklable: it may cross to the worker process)."""
+
+    result: FetchResult
+    outlet_rules: tuple[SelectorRule, ...] = ()
+    reuse_hash: str | None = None  # findings stored under this fingerprint still hold (same rules)
+
+
+def read(job: ReadJob, detector: Detector, signatures: Sequence[Signature]) -> Reading:
+    """Read one body; the page is parsed once for the outcome check, the fingerprint and the detector."""
+    result = job.result
+    page = ParsedPage.parse(decode_html(result.body, result.headers.get("content-type")))
+    outcome = classify(result, page.html, signatures, root=page.root)
+    if outcome is not None:
+        return Reading(failure=outcome.cause)
+    content_hash = page.fingerprint()
+    if job.reuse_hash is not None and content_hash == job.reuse_hash:
+        return Reading(content_hash, reused=True)
+    return Reading(content_hash, detector.detect_parsed(page, url=result.final_url, outlet_rules=job.outlet_rules))
+
+
+@dataclass(frozen=True)
+class ReaderSpec:
+    """How to build the detector and signatures (paths, not objects: a worker builds its own)."""
+
+    packs: tuple[Path, ...] = ()
+    disabled: tuple[str, ...] = ()
+    outcomes: tuple[Path, ...] = ()
+
+
+_worker: tuple[Detector, list[Signature]] | None = None
+
+
+def _start_worker(spec: ReaderSpec) -> None:
+    global _worker
+    _worker = (Detector(load_rule_set(list(spec.packs), list(spec.disabled))), load_signatures(list(spec.outcomes)))
+
+
+def _read_in_worker(job: ReadJob) -> Reading:
+    assert _worker is not None, "worker not initialised"
+    return read(job, *_worker)
+
+
+def worker_count(setting: int | str, pages: int) -> int:
+    """Worker processes for a check reading ``pages`` pages: ``auto`` is one on a multi-core machine
+    for a check of at least :data:`AUTO_MIN_PAGES` pages; a number is that many, always."""
+    if setting != "auto":
+        return int(setting)
+    return 1 if (os.cpu_count() or 1) >= 2 and pages >= AUTO_MIN_PAGES else 0
+
+
+class PageReader:
+    """Reads pages inline, or in worker processes with the main process sharing the load."""
+
+    def __init__(self, detector: Detector, signatures: Sequence[Signature], spec: ReaderSpec, workers: int) -> None:
+        self.detector, self.signatures = detector, signatures
+        self._workers = workers
+        self._spec = spec
+        self._pool: ProcessPoolExecutor | None = None
+        self._queued: set[Future[Reading]] = set()  # emptied from the pool's thread: set ops are atomic
+        self.offloaded = 0  # pages the worker read (for the check's log line)
+
+    def submit(self, job: ReadJob, done: Callable[[Future[Reading]], None]) -> None:
+        """Read ``job``; ``done(future)`` is called with its result, possibly from another thread."""
+        pool = self._ensure_pool()
+        if pool is not None and len(self._queued) < MAX_QUEUED * self._workers:
+            try:
+                future = pool.submit(_read_in_worker, job)
+            except BrokenProcessPool:
+                self._give_up("the worker process died")
+            else:
+                self._queued.add(future)
+                self.offloaded += 1
+                future.add_done_callback(self._queued.discard)
+                future.add_done_callback(done)
+                return
+        future: Future[Reading] = Future()
+        try:
+            future.set_result(self.read_now(job))
+        except Exception as exc:  # handed to the caller like a worker's exception
+            future.set_exception(exc)
+        done(future)
+
+    def read_now(self, job: ReadJob) -> Reading:
+        """Read ``job`` here, on the calling thread."""
+        return read(job, self.detector, self.signatures)
+
+    def recover(self, job: ReadJob) -> Reading:
+        """The worker died on ``job`` (killed, out of memory): read it, and the rest of the check, inline."""
+        self._give_up("the worker process died")
+        return self.read_now(job)
+
+    def _ensure_pool(self) -> ProcessPoolExecutor | None:
+        if self._pool is None and self._workers > 0:
+            # spawn, not fork: the main process runs threads (the reactor's, the compressor) that fork would copy
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(
+                self._workers, mp_context=context, initializer=_start_worker, initargs=(self._spec,)
+            )
+        return self._pool
+
+    def _give_up(self, why: str) -> None:
+        log.warning("event=reader_inline cause=%r", why)
+        self._workers = 0
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+class Recorder:
+    """Runs each page's record step on the event loop's thread, whichever thread its reading came back on.
+
+    Readings done inline are recorded at once; a worker's come back on the pool's thread and are
+    handed to the loop. :meth:`drained` waits for the last; the first error is re-raised there (and
+    by :meth:`raise_first_error`, so a failing store stops the crawl instead of failing every page).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._thread = threading.get_ident()
+        self._waiting = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._errors: list[BaseException] = []
+
+    def now(self, step: Callable[[], None]) -> None:
+        self._waiting += 1
+        self._run(step)
+
+    def later(self, step: Callable[[Future[Reading]], None]) -> Callable[[Future[Reading]], None]:
+        """A done-callback for a reading's future that records it on the loop."""
+        self._waiting += 1
+        self._idle.clear()
+
+        def done(future: Future[Reading]) -> None:
+            if threading.get_ident() == self._thread:
+                self._run(lambda: step(future))
+            else:
+                self._loop.call_soon_threadsafe(self._run, lambda: step(future))
+
+        return done
+
+    def _run(self, step: Callable[[], None]) -> None:
+        try:
+            if not self._errors:
+                step()
+        except Exception as exc:
+            self._errors.append(exc)
+        finally:
+            self._waiting -= 1
+            if self._waiting == 0:
+                self._idle.set()
+
+    def raise_first_error(self) -> None:
+        if self._errors:
+            raise self._errors[0]
+
+    async def drained(self) -> None:
+        await self._idle.wait()
+        self.raise_first_error()

@@ -1,0 +1,116 @@
+"""Pages read by a worker process: the same events as reading inline, and a dead worker loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import uuid
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cli_helpers import REPO, cli, put, watchlist
+from mockserver import MockServer
+
+from monitor.detect import Detector
+from monitor.models import FetchResult
+from monitor.outcomes import load_signatures
+from monitor.reader import PageReader, ReaderSpec, ReadJob, Recorder, read, worker_count
+
+BEFORE = (REPO / "seeds" / "site" / "index.html").read_text(encoding="utf-8")
+AFTER = (REPO / "seeds" / "changes" / "index.html").read_text(encoding="utf-8")
+
+
+def _run_checks(tmp_path: Path, pages: list[str], workers: int) -> tuple[list[tuple[str, str, str]], list[int]]:
+    tmp_path.mkdir()
+    outlets = "".join(f"  - name: Outlet {i}\n    homepage: {url}\n    pages: [{url}]\n" for i, url in enumerate(pages))
+    config = watchlist(tmp_path, outlets, extra=f"detection: {{confirmations: 1, workers: {workers}}}\n")
+    offloaded = []
+    for body in (BEFORE, AFTER):
+        for url in pages[::2]:  # every other outlet gets the label between the two checks
+            put(url, body)
+        ran = cli("--log-level", "INFO", "check", "--once", "--config", str(config))
+        assert ran.code == 0, ran.err
+        offloaded.append(int(re.search(r"read_by_worker=(\d+)", ran.err).group(1)))
+    history = cli("history", "--json", "--config", str(config)).json()
+    return sorted((e["url"], e["category"], e["change"]) for e in history), offloaded
+
+
+def test_a_worker_process_reads_pages_with_the_same_events_as_the_main_process(
+    tmp_path: Path, mockserver: MockServer
+) -> None:
+    pages = [mockserver.url(f"/mutable/{uuid.uuid4().hex}") for _ in range(6)]
+    for url in pages:
+        put(url, BEFORE)
+
+    by_worker, offloaded = _run_checks(tmp_path / "worker", pages, workers=1)
+    for url in pages:  # the same pages, from the same starting content, read inline
+        put(url, BEFORE)
+    inline, none = _run_checks(tmp_path / "inline", pages, workers=0)
+
+    assert by_worker == inline
+    assert [(url, "foreign_agent_label", "added") for url in sorted(pages[::2])] == [
+        e for e in by_worker if e[1] == "foreign_agent_label"
+    ]
+    assert offloaded[0] > 0  # the worker did read pages (the main process shares the load when it lags)
+    assert none == [0, 0]
+
+
+def _job() -> ReadJob:
+    body = AFTER.encode()
+    headers = {"content-type": "text/html; charset=utf-8"}
+    return ReadJob(FetchResult("https://example.org/", "https://example.org/", 200, headers, body, datetime.now(UTC)))
+
+
+def test_a_page_whose_worker_died_is_read_by_the_main_process_which_reads_the_rest_too() -> None:
+    reader = PageReader(Detector(), load_signatures(), ReaderSpec(), workers=1)
+    died: Future = Future()
+    died.set_exception(BrokenProcessPool("worker killed"))
+    from monitor.check import reading_of
+
+    reading = reading_of(reader, _job(), died)
+
+    assert reading == read(_job(), reader.detector, reader.signatures)
+    assert any(f.category == "foreign_agent_label" for f in reading.findings)
+    done: list[Future] = []
+    reader.submit(_job(), done.append)  # no worker any more: read at once, on this thread
+    assert done[0].result() == reading
+    assert reader.offloaded == 0
+
+
+def test_readings_are_recorded_on_the_loop_thread_and_the_first_error_is_raised_after_the_rest() -> None:
+    async def scenario() -> tuple[list[int], BaseException | None]:
+        recorder = Recorder(asyncio.get_running_loop())
+        loop_thread = threading.get_ident()
+        recorded: list[int] = []
+
+        def record(n: int) -> None:
+            assert threading.get_ident() == loop_thread
+            if n == 2:
+                raise RuntimeError("disk full")
+            recorded.append(n)
+
+        callbacks = [recorder.later(lambda _f, n=n: record(n)) for n in (1, 2)]
+        futures: list[Future] = [Future(), Future()]
+        for callback, future in zip(callbacks, futures, strict=True):
+            future.add_done_callback(callback)
+        threads = [threading.Thread(target=f.set_result, args=(None,)) for f in futures]
+        for t in threads:
+            t.start()
+        try:
+            await recorder.drained()
+        except RuntimeError as exc:
+            return recorded, exc
+        return recorded, None
+
+    recorded, error = asyncio.run(scenario())
+    assert isinstance(error, RuntimeError)
+    assert recorded in ([1], [])  # nothing is recorded after the first error
+
+
+@pytest.mark.parametrize(("setting", "pages", "expected"), [(0, 1000, 0), (2, 1, 2), ("auto", 5, 0)])
+def test_worker_count(setting: int | str, pages: int, expected: int) -> None:
+    assert worker_count(setting, pages) == expected
