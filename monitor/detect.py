@@ -38,7 +38,14 @@ from monitor.detection.blocks import Block, extract_blocks, location
 from monitor.detection.judge import judge_run, make_finding
 from monitor.detection.normalize import normalize
 from monitor.detection.selfname import site_names
-from monitor.detection.signals import compile_selector, jsonld_match, jsonld_objects, selected
+from monitor.detection.signals import (
+    class_id_text,
+    compile_selector,
+    jsonld_match,
+    jsonld_objects,
+    needed_names,
+    selected,
+)
 from monitor.extract import ParsedPage, decode_html, parse_html
 from monitor.models import Finding
 from monitor.rules import RuleSet, SelectorRule, load_rule_set
@@ -57,9 +64,11 @@ class Detector:
         self._supporting = {r.id for r in enabled if r.supporting} if corroborate else set()
         self._text_rules = [r for r in enabled if r.compiled and not r.jsonld]
         self._selector_rules = [
-            (r, _selectors(r.selectors), _literals(r.selectors)) for r in enabled if r.selectors and not r.jsonld
+            (r, _selectors(r.selectors), _literals(r.selectors), needed_names(r.selectors))
+            for r in enabled
+            if r.selectors and not r.jsonld
         ]
-        self._jsonld_rules = [(r, _selectors(r.selectors)) for r in enabled if r.jsonld]
+        self._jsonld_rules = [(r, _selectors(r.selectors), needed_names(r.selectors)) for r in enabled if r.jsonld]
         # A block far longer than any rule accepts is article text: not worth normalising.
         self._longest = 2 * max((r.max_chars for r in self._text_rules), default=0)
 
@@ -128,9 +137,12 @@ class Detector:
         self, root: etree._Element, html: str, outlet_rules: Sequence[SelectorRule]
     ) -> list[tuple[int, Finding]]:
         out: list[tuple[int, Finding]] = []
-        for rule, selectors, literals in self._selector_rules:
+        names = _PageNames(root)
+        for rule, selectors, literals, needed in self._selector_rules:
             if literals and not any(lit in html for lit in literals):
                 continue  # none of the class/id names occurs in the markup: skip the tree walk
+            if names.lack(needed):
+                continue  # the names occur, but in scripts or text rather than in a class or id
             for selector in selectors:
                 for el, text in selected(root, selector, limit=5):
                     out.append((10**9, make_finding(rule.category, text or rule.description, rule, location(el))))
@@ -143,11 +155,31 @@ class Detector:
                 out.append((10**9, finding))
         if self._jsonld_rules:
             objects = jsonld_objects(root)
-            for rule, selectors in self._jsonld_rules:
+            for rule, selectors, needed in self._jsonld_rules:
                 evidence = jsonld_match(objects, rule.jsonld) if objects else None
-                if evidence and (not selectors or any(_gate(root, s) for s in selectors)):
+                if evidence and (not selectors or (not names.lack(needed) and any(_gate(root, s) for s in selectors))):
                     out.append((10**9, make_finding(rule.category, evidence, rule, "script[type=ld+json]")))
         return out
+
+
+class _PageNames:
+    """The page's class and id values, read once, and only when a selector rule gets that far.
+
+    A CSS selector's tree walk costs as much as parsing the page; looking up the names it needs in
+    the page's class and id values first costs a fraction of that.
+    """
+
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self.text: str | None = None
+
+    def lack(self, needed: tuple[str, ...]) -> bool:
+        """True when ``needed`` names are known and the page has none of them: the selectors cannot match."""
+        if not needed:
+            return False
+        if self.text is None:
+            self.text = class_id_text(self.root)
+        return not any(name in self.text for name in needed)
 
 
 def _gate(root: etree._Element, selector: etree.XPath) -> bool:

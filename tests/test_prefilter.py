@@ -1,4 +1,4 @@
-"""The regex prefilter never skips a text a rule pattern matches (it may only save time)."""
+"""Prefilters never skip what a rule would find: regex literals, and the class/id names selectors need."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from monitor.detect import Detector
 from monitor.detection.prefilter import could_match, needed
+from monitor.detection.signals import class_id_text, needed_names
+from monitor.extract import parse_html
 from monitor.rules import load_rule_set
 
 PATTERNS = sorted({p.pattern for r in load_rule_set() for p in (*r.compiled, *r.compiled_exclude, *r.compiled_require)})
@@ -51,3 +54,43 @@ def test_shipped_patterns_are_prefiltered() -> None:
 )
 def test_could_match(source: str, text: str, expected: bool) -> None:
     assert could_match(re.compile(source), text) is expected
+
+
+@pytest.mark.parametrize(
+    ("selectors", "expected"),
+    [
+        ([".tp-modal", "#piano-offer"], ("tp-modal", "piano-offer")),
+        (["iframe#p3-paywall", "#poool-widget iframe"], ("p3-paywall", "poool-widget")),
+        (["[class*=paywall]", "[id^='gate']"], ("paywall", "gate")),
+        (["div.a > p.b"], ("a", "b")),
+        ([".x", "div"], ()),  # a selector naming no class or id matches without one
+        ([".x:not(.y)"], ()),
+        (["[data-gate=on]"], ()),  # other attributes are not among the values looked in
+        (["[class!=x]"], ()),
+    ],
+)
+def test_needed_names(selectors: list[str], expected: tuple[str, ...]) -> None:
+    assert needed_names(selectors) == expected
+
+
+VENDOR_BOX = '<div class="tp-modal"><p>A special offer for you.</p></div>'
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        (VENDOR_BOX, True),
+        # The vendor's script names the class; no element carries it.
+        ('<script>tp.push(["init", ".tp-modal"])</script><p>A special offer for you.</p>', False),
+        (VENDOR_BOX.replace("tp-modal", "tp&#45;modal"), False),  # as before: the markup never names it
+    ],
+)
+def test_vendor_selector_needs_the_class_on_an_element(body: str, found: bool) -> None:
+    findings = Detector().detect(f"<html><body><article>{body}</article></body></html>")
+    assert any(f.rule == "paywall-vendor-piano" for f in findings) is found
+
+
+def test_class_id_text_holds_every_class_and_id() -> None:
+    root = parse_html('<html><body><div class="a b" id="c"><span class="d"></span></div></body></html>')
+    assert root is not None
+    assert class_id_text(root).split() == ["a", "b", "c", "d"]

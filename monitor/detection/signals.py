@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from lxml import etree
@@ -31,6 +32,32 @@ def compile_selector(selector: str) -> CSSSelector | None:
     except (SelectorError, SyntaxError, ValueError) as exc:
         log.warning("invalid CSS selector %r: %s", selector, exc)
         return None
+
+
+_NAME_TEST = r"""(?:[.#][\w-]+|\[\s*(?:class|id)\s*[*^$~|]?=\s*(?:"[\w-]+"|'[\w-]+'|[\w-]+)\s*\])"""
+_COMPOUND = rf"(?:(?:[A-Za-z][\w-]*|\*){_NAME_TEST}*|{_NAME_TEST}+)"
+_PLAIN_SELECTOR = re.compile(rf"\s*{_COMPOUND}(?:\s*[>+~]\s*{_COMPOUND}|\s+{_COMPOUND})*\s*")
+_NAME = re.compile(r"""[.#]([\w-]+)|=\s*["']?([\w-]+)""")
+
+
+def needed_names(selectors: Sequence[str]) -> tuple[str, ...]:
+    """Words one of which some class or id value of the page holds wherever any of ``selectors`` matches.
+
+    Empty (nothing known) unless every selector is plain: tags, ``.class``, ``#id`` and ``[class*=…]``-
+    style tests of class and id, with combinators; a pseudo-class such as ``:not(.x)`` needs no name.
+    """
+    out: list[str] = []
+    for selector in selectors:
+        names = [a or b for a, b in _NAME.findall(selector)] if _PLAIN_SELECTOR.fullmatch(selector) else []
+        if not names:
+            return ()
+        out.extend(names)
+    return tuple(dict.fromkeys(out))
+
+
+def class_id_text(root: etree._Element) -> str:
+    """Every class and id value of the page, space-joined: what :func:`needed_names` are looked for in."""
+    return " ".join(v for el in root.iter(etree.Element) for v in (el.get("class"), el.get("id")) if v)
 
 
 def _shown(el: etree._Element) -> bool:
