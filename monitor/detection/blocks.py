@@ -32,12 +32,12 @@ from lxml import etree
 from monitor.detection.context import (
     BOUNDARY_TAGS,
     CHROME_ROLES,
+    HINT_ROLES,
+    class_facts,
     heading_zone_of,
     hidden_by,
-    hint_by,
     is_hidden,
     teaser_of,
-    tokens_of,
     zone_by,
 )
 from monitor.detection.normalize import collapse_ws
@@ -159,9 +159,9 @@ class _Walker:
             if zone is None and tag == "article" and (parent.in_article or parent.chrome) and teaser_of(*kids):
                 zone = "related"
             return _Ctx(zone, None, link, p_run, chrome, in_article)
-        tokens = tokens_of(attrs.get("class"), attrs.get("id")) if attrs else ()
-        hint = el if (tokens or role) and hint_by(tokens, role) else parent.hint
-        zone = parent.zone or zone_by(tag, role, tokens, tags) or heading_zone_of(children, tags)
+        token_hint, token_zone = class_facts(attrs.get("class"), attrs.get("id")) if attrs else (False, None)
+        hint = el if token_hint or role in HINT_ROLES else parent.hint
+        zone = parent.zone or zone_by(tag, role, token_zone, tags) or heading_zone_of(children, tags)
         zone = zone or ("related" if tag == "li" and teaser_of(children, tags) else None)
         return _Ctx(zone, hint, link, p_run, chrome, in_article)
 

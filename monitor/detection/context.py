@@ -142,11 +142,24 @@ def _hidden_class(cls: str) -> bool:
 
 
 def zone_of(el: etree._Element, tag: str, tokens: list[str]) -> str | None:
-    return zone_by(tag, (el.get("role") or "").lower(), tuple(tokens), [c.tag for c in el])
+    return zone_by(tag, (el.get("role") or "").lower(), _token_zone(tuple(tokens)), [c.tag for c in el])
 
 
-def zone_by(tag: str, role: str, tokens: tuple[str, ...], child_tags: list[object]) -> str | None:
-    """:func:`zone_of` from what a walker already read: lower-case ``role``, class/id tokens, child tags."""
+def class_facts(cls: str | None, ident: str | None) -> tuple[bool, str | None]:
+    """What an element's class and id say: whether they name a banner-like thing, and the zone they name."""
+    if not cls and not ident:
+        return False, None
+    return _class_facts(cls or "", ident or "")
+
+
+@lru_cache(maxsize=4096)
+def _class_facts(cls: str, ident: str) -> tuple[bool, str | None]:
+    tokens = _tokens(cls, ident)
+    return _hint_tokens(tokens), _token_zone(tokens)
+
+
+def zone_by(tag: str, role: str, token_zone: str | None, child_tags: list[object]) -> str | None:
+    """:func:`zone_of` from what a walker already read: lower-case ``role``, the class/id zone, child tags."""
     if tag in _ZONE_TAGS:
         return _ZONE_TAGS[tag]
     if tag == "figure" and any(isinstance(t, str) and t.lower() == "figcaption" for t in child_tags):
@@ -155,7 +168,7 @@ def zone_by(tag: str, role: str, tokens: tuple[str, ...], child_tags: list[objec
         return "comments"
     if role in _ZONE_ROLES:
         return _ZONE_ROLES[role]
-    return _token_zone(tokens) if tokens else None
+    return token_zone
 
 
 def teaser_item(el: etree._Element) -> bool:
@@ -182,11 +195,13 @@ def heading_zone_of(children: list[etree._Element], tags: list[object]) -> str |
     """:func:`heading_zone` from the element's children and their tags."""
     if len(children) < 2:
         return None
-    first = next((i for i, tag in enumerate(tags) if isinstance(tag, str)), None)
-    if first is None:
+    for i, tag in enumerate(tags):  # the first element child (a plain loop: no generator per container)
+        if isinstance(tag, str):
+            head = children[i]
+            break
+    else:
         return None
-    head = children[first]
-    if str(tags[first]).lower() not in _HEADING_TAGS:
+    if tag.lower() not in _HEADING_TAGS:
         cls = head.get("class")
         if cls is None or _HEADING_WORDS.isdisjoint(tokens_of(cls, head.get("id"))):
             return None
@@ -198,12 +213,7 @@ def heading_zone_of(children: list[etree._Element], tags: list[object]) -> str |
 
 
 def is_hint(tokens: list[str], el: etree._Element) -> bool:
-    return hint_by(tuple(tokens), (el.get("role") or "").lower())
+    return (el.get("role") or "").lower() in HINT_ROLES or _hint_tokens(tuple(tokens))
 
 
-def hint_by(tokens: tuple[str, ...], role: str) -> bool:
-    """:func:`is_hint` from the lower-case ``role`` and the class/id tokens."""
-    return role in _HINT_ROLES or _hint_tokens(tokens)
-
-
-_HINT_ROLES = frozenset({"banner", "note", "alert", "status", "dialog", "alertdialog"})
+HINT_ROLES = frozenset({"banner", "note", "alert", "status", "dialog", "alertdialog"})
