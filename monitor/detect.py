@@ -71,6 +71,7 @@ class Detector:
         self._jsonld_rules = [(r, _selectors(r.selectors), needed_names(r.selectors)) for r in enabled if r.jsonld]
         # A block far longer than any rule accepts is article text: not worth normalising.
         self._longest = 2 * max((r.max_chars for r in self._text_rules), default=0)
+        self._within = _inner_anchors({a for r in self._text_rules for a in r.anchors})
 
     def detect(
         self,
@@ -112,11 +113,10 @@ class Detector:
     ) -> list[Finding]:
         blocks = extract_blocks(root) if blocks is None else blocks
         norms = [normalize(b.text) if len(b.text) <= self._longest else "" for b in blocks]
-        page = "\n".join(norms)
         starts = list(accumulate((len(n) + 1 for n in norms[:-1]), initial=0))
         found: list[tuple[int, Finding]] = []
         own: tuple[re.Pattern[str], ...] | None = None  # the outlet's own name, looked up when first needed
-        anchors = _AnchorHits(page, starts)
+        anchors = _AnchorHits(norms, starts, self._within)
         for rule in self._text_rules:
             covered = -1  # blocks already joined into a previous finding of this rule
             for i in anchors.blocks_with(rule.anchors):
@@ -195,27 +195,38 @@ def _gate(root: etree._Element, selector: etree.XPath) -> bool:
 
 
 class _AnchorHits:
-    """Which blocks (joined into ``page`` at offsets ``starts``) hold which anchors, for one page.
+    """Which blocks (``norms``, joined with newlines at offsets ``starts``) hold which anchors, for one page.
 
-    Rules share anchors, so each is looked up once per page; and an anchor with a character the
-    page lacks is not looked up at all (most anchors are in scripts a page is not written in).
+    Rules share anchors, so each is looked up once per page. An anchor with a character the page
+    lacks is not looked up at all (most anchors are in scripts a page is not written in), and one
+    holding a shorter anchor (``иностранн``, ``иностр``) only in the blocks that hold the shorter one.
     """
 
-    def __init__(self, page: str, starts: list[int]) -> None:
-        self.page, self.starts = page, starts
-        self.chars = frozenset(page)
+    def __init__(self, norms: list[str], starts: list[int], within: dict[str, str]) -> None:
+        self.norms, self.starts, self.within = norms, starts, within
+        self.page = "\n".join(norms)
+        self.chars = frozenset(self.page)
         self.found: dict[str, list[int]] = {}
 
     def blocks_with(self, anchors: Sequence[str]) -> list[int]:
         """Indexes of the blocks holding any of ``anchors``, in order."""
         hits: set[int] = set()
         for anchor in anchors:
-            found = self.found.get(anchor)
-            if found is None:
-                found = self._find(anchor) if _chars(anchor) <= self.chars else []
-                self.found[anchor] = found
-            hits.update(found)
+            hits.update(self._hits(anchor))
         return sorted(hits)
+
+    def _hits(self, anchor: str) -> list[int]:
+        found = self.found.get(anchor)
+        if found is None:
+            inner = self.within.get(anchor)
+            if not _chars(anchor) <= self.chars:
+                found = []
+            elif inner is not None:
+                found = [i for i in self._hits(inner) if anchor in self.norms[i]]
+            else:
+                found = self._find(anchor)
+            self.found[anchor] = found
+        return found
 
     def _find(self, anchor: str) -> list[int]:
         page, starts = self.page, self.starts
@@ -228,6 +239,16 @@ class _AnchorHits:
             next_start = starts[index + 1] if index + 1 < len(starts) else len(page)
             pos = page.find(anchor, next_start)
         return hits
+
+
+def _inner_anchors(anchors: set[str]) -> dict[str, str]:
+    """For each anchor holding shorter ones, the longest of them: its blocks are the only candidates."""
+    out: dict[str, str] = {}
+    for anchor in anchors:
+        inner = [a for a in anchors if a and a != anchor and a in anchor]
+        if inner and "\n" not in anchor:  # (normalised anchors never span two blocks)
+            out[anchor] = max(inner, key=lambda a: (len(a), a))
+    return out
 
 
 @lru_cache(maxsize=4096)
