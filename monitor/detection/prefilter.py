@@ -26,8 +26,23 @@ Needed = tuple[str, ...]  # every match contains one of these; () when nothing i
 
 def could_match(pattern: re.Pattern[str], text: str) -> bool:
     """False only when ``pattern`` certainly has no match in ``text`` (it lacks every needed literal)."""
-    lits = needed(pattern)
-    return not lits or any(lit in text for lit in lits)
+    # Called for every pattern of every candidate block: looked up by identity, as hashing a compiled
+    # pattern hashes its whole program. The entry keeps the pattern alive, so its id stays its own.
+    entry = _BY_ID.get(id(pattern))
+    if entry is None or entry[0] is not pattern:
+        if len(_BY_ID) >= 8192:
+            _BY_ID.clear()
+        entry = _BY_ID[id(pattern)] = (pattern, needed(pattern))
+    lits = entry[1]
+    if not lits:
+        return True
+    for lit in lits:  # a plain loop: no generator per call
+        if lit in text:
+            return True
+    return False
+
+
+_BY_ID: dict[int, tuple[re.Pattern[str], Needed]] = {}
 
 
 @lru_cache(maxsize=4096)
