@@ -71,7 +71,7 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     summary = CheckSummary()
     kinds = {r.url: r.kind for r in requests}
     reader = app.page_reader(len(watched))
-    recorder = Recorder(asyncio.get_running_loop())
+    recorder = Recorder(asyncio.get_running_loop(), group=app.store.batch)  # group commit of ready pages
 
     def handle(result: FetchResult) -> None:
         recorder.raise_first_error()  # a failed write stops the crawl

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,24 +163,30 @@ class PageReader:
 
 
 class Recorder:
-    """Runs each page's record step on the event loop's thread, whichever thread its reading came back on.
+    """Records each page's reading on the event loop's thread, whichever thread the reading came back on,
+    and records the pages ready at the same moment together (``group``: e.g. one store transaction).
 
-    Readings done inline are recorded at once; a worker's come back on the pool's thread and are
-    handed to the loop. :meth:`drained` waits for the last; the first error is re-raised there (and
-    by :meth:`raise_first_error`, so a failing store stops the crawl instead of failing every page).
+    :meth:`drained` waits for the last; the first error is re-raised there (and by
+    :meth:`raise_first_error`, so a failing store stops the crawl instead of failing every page).
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, group: Callable[[], AbstractContextManager[object]] = nullcontext
+    ) -> None:
         self._loop = loop
+        self._group = group
         self._thread = threading.get_ident()
         self._waiting = 0
+        self._ready: list[Callable[[], None]] = []
         self._idle = asyncio.Event()
         self._idle.set()
         self._errors: list[BaseException] = []
 
     def now(self, step: Callable[[], None]) -> None:
+        """Record a reading that needed no reader (a failure, a 304)."""
         self._waiting += 1
-        self._run(step)
+        self._idle.clear()
+        self._enqueue(step)
 
     def later(self, step: Callable[[Future[Reading]], None]) -> Callable[[Future[Reading]], None]:
         """A done-callback for a reading's future that records it on the loop."""
@@ -188,20 +195,29 @@ class Recorder:
 
         def done(future: Future[Reading]) -> None:
             if threading.get_ident() == self._thread:
-                self._run(lambda: step(future))
+                self._enqueue(lambda: step(future))
             else:
-                self._loop.call_soon_threadsafe(self._run, lambda: step(future))
+                self._loop.call_soon_threadsafe(self._enqueue, lambda: step(future))
 
         return done
 
-    def _run(self, step: Callable[[], None]) -> None:
+    def _enqueue(self, step: Callable[[], None]) -> None:
+        self._ready.append(step)
+        if len(self._ready) == 1:
+            # Runs after the callbacks already queued on the loop: readings back by then join this group.
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        ready, self._ready = self._ready, []
         try:
             if not self._errors:
-                step()
+                with self._group():
+                    for step in ready:
+                        step()
         except Exception as exc:
             self._errors.append(exc)
         finally:
-            self._waiting -= 1
+            self._waiting -= len(ready)
             if self._waiting == 0:
                 self._idle.set()
 

@@ -471,3 +471,31 @@ def test_a_304_snapshot_points_at_the_last_archived_response(store, db_path):
     assert refs == ["a.warc.gz:100", "a.warc.gz:100"]
     assert store.last_content_hash(URL) == "h1"
     assert store.latest_findings(URL) == [LABEL]
+
+
+def test_a_batch_commits_its_observations_together_or_not_at_all(store):
+    """Observations ready at once share one transaction (group commit); a failure loses the group, never half."""
+    pages = [f"https://example.org/batch/{i}" for i in range(3)]
+
+    def observe_page(url: str) -> None:
+        result = FetchResult(url, url, 200, {"ETag": '"b"'}, b"<html>x</html>", T0)
+        state, changes = observe(None, fetch_ok=True, findings=[APPEAL])
+        store.record_observation(
+            outlet="Outlet", url=url, fetch=result, content_hash=digest(url.encode()), findings=[APPEAL],
+            state=state, changes=changes,
+        )  # fmt: skip
+
+    with store.batch():
+        for url in pages[:2]:
+            observe_page(url)
+        assert store.latest_findings(pages[0]) == [APPEAL]  # reads inside the batch see its writes
+    assert store.validators(pages[1]) == ('"b"', None)
+
+    def failing_group() -> None:
+        with store.batch():
+            observe_page(pages[2])
+            raise RuntimeError("the next page failed")
+
+    with pytest.raises(RuntimeError):
+        failing_group()
+    assert store.page_state(pages[2]) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -42,6 +43,7 @@ class Store:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._sqlite = engine.url.get_backend_name() == "sqlite"
+        self._local = threading.local()  # .batch: the session of this thread's open batch()
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -69,8 +71,33 @@ class Store:
         self.close()
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every store call inside shares ONE write transaction: a group commit for observations that are
+        ready at the same moment (a commit and a lock round-trip per page cost as much as the page's rows).
+
+        All or nothing: an error rolls the whole group back. Never hold a batch across an ``await``:
+        another writer on the same thread would wait for the lock the batch holds.
+        """
+        if self._batch is not None:
+            yield
+            return
+        with self._tx(write=True) as session:
+            self._local.batch = session
+            try:
+                yield
+            finally:
+                self._local.batch = None
+
+    @property
+    def _batch(self) -> Session | None:
+        return getattr(self._local, "batch", None)
+
+    @contextmanager
     def _tx(self, *, write: bool = False) -> Iterator[Session]:
         """A session in one transaction; ``write`` takes SQLite's write lock at the start."""
+        if self._batch is not None:  # inside batch(): its transaction already holds the write lock
+            yield self._batch
+            return
         try:
             with self._sessions() as session, session.begin():
                 if write and self._sqlite:
