@@ -118,7 +118,10 @@ def pm_round(server: Server, sites: list[Site], out: Path, rnd: int, fetch: str 
     if os.environ.get("BENCH_PROFILE"):  # collapsed stacks for flame graphs; distorts the figures
         spy = REPO / ".venv" / "bin" / "py-spy"
         cmd = [str(spy), "record", "-r", "200", "-f", "raw", "-o", str(work / f"profile{rnd}.txt"), "--", *cmd]
-    wall, cpu, rss, _ = measure(cmd, work, env, work / f"round{rnd}.out")
+    wall, cpu, rss, text = measure(cmd, work, env, work / f"round{rnd}.out")
+    # wait4 reports the largest process of the tree; a worker process reading pages adds its own memory.
+    worker = re.search(r"worker_rss_mb=(\d+)", text)
+    rss += float(worker.group(1)) if worker else 0.0
     alerts = {_path(url) for event_id, url in _pm_events(work) if event_id not in seen}
     storage = dir_size(work / "state" / "warc") + _db_size(work / "state" / "monitor.db")
     return Run("press-monitor", rnd, wall, cpu, rss, server.requests_since(offset), alerts, storage)

@@ -113,13 +113,14 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     if send:
         sent = (await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)).sent
     log.info(
-        "event=check_done fetched=%d unchanged=%d failed=%d events=%d sent=%d read_by_worker=%d",
+        "event=check_done fetched=%d unchanged=%d failed=%d events=%d sent=%d read_by_worker=%d worker_rss_mb=%.0f",
         summary.fetched,
         summary.unchanged,
         summary.failed,
         len(summary.events),
         sent,
         reader.offloaded,
+        reader.worker_peak_mb() if reader.offloaded else 0,
     )
     return summary
 

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import resource
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -160,6 +161,11 @@ class PageReader:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+
+    @staticmethod
+    def worker_peak_mb() -> float:
+        """The peak memory of the largest worker process this process has waited for (0 if none)."""
+        return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 class Recorder:
