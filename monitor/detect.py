@@ -27,23 +27,22 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import accumulate
 
 from lxml import etree
 
+from monitor.detection.anchors import AnchorHits, inner_anchors
 from monitor.detection.blocks import Block, extract_blocks, location
 from monitor.detection.judge import judge_run, make_finding
 from monitor.detection.normalize import normalize
 from monitor.detection.selfname import site_names
 from monitor.detection.signals import (
-    class_id_text,
+    PageNames,
+    SelectorSet,
     compile_selector,
     jsonld_match,
     jsonld_objects,
-    needed_names,
     selected,
 )
 from monitor.extract import ParsedPage, decode_html, parse_html
@@ -64,14 +63,12 @@ class Detector:
         self._supporting = {r.id for r in enabled if r.supporting} if corroborate else set()
         self._text_rules = [r for r in enabled if r.compiled and not r.jsonld]
         self._selector_rules = [
-            (r, _selectors(r.selectors), _literals(r.selectors), needed_names(r.selectors))
-            for r in enabled
-            if r.selectors and not r.jsonld
+            (r, SelectorSet(r.selectors), _literals(r.selectors)) for r in enabled if r.selectors and not r.jsonld
         ]
-        self._jsonld_rules = [(r, _selectors(r.selectors), needed_names(r.selectors)) for r in enabled if r.jsonld]
+        self._jsonld_rules = [(r, SelectorSet(r.selectors)) for r in enabled if r.jsonld]
         # A block far longer than any rule accepts is article text: not worth normalising.
         self._longest = 2 * max((r.max_chars for r in self._text_rules), default=0)
-        self._within = _inner_anchors({a for r in self._text_rules for a in r.anchors})
+        self._within = inner_anchors({a for r in self._text_rules for a in r.anchors})
 
     def detect(
         self,
@@ -113,10 +110,9 @@ class Detector:
     ) -> list[Finding]:
         blocks = extract_blocks(root) if blocks is None else blocks
         norms = [normalize(b.text) if len(b.text) <= self._longest else "" for b in blocks]
-        starts = list(accumulate((len(n) + 1 for n in norms[:-1]), initial=0))
         found: list[tuple[int, Finding]] = []
         own: tuple[re.Pattern[str], ...] | None = None  # the outlet's own name, looked up when first needed
-        anchors = _AnchorHits(norms, starts, self._within)
+        anchors = AnchorHits(norms, self._within)
         for rule in self._text_rules:
             covered = -1  # blocks already joined into a previous finding of this rule
             for i in anchors.blocks_with(rule.anchors):
@@ -137,13 +133,11 @@ class Detector:
         self, root: etree._Element, html: str, outlet_rules: Sequence[SelectorRule]
     ) -> list[tuple[int, Finding]]:
         out: list[tuple[int, Finding]] = []
-        names = _PageNames(root)
-        for rule, selectors, literals, needed in self._selector_rules:
+        names = PageNames(root)
+        for rule, selectors, literals in self._selector_rules:
             if literals and not any(lit in html for lit in literals):
                 continue  # none of the class/id names occurs in the markup: skip the tree walk
-            if names.lack(needed):
-                continue  # the names occur, but in scripts or text rather than in a class or id
-            for selector in selectors:
+            for selector in selectors.on(names):
                 for el, text in selected(root, selector, limit=5):
                     out.append((10**9, make_finding(rule.category, text or rule.description, rule, location(el))))
         for outlet_rule in outlet_rules:
@@ -155,31 +149,11 @@ class Detector:
                 out.append((10**9, finding))
         if self._jsonld_rules:
             objects = jsonld_objects(root)
-            for rule, selectors, needed in self._jsonld_rules:
+            for rule, selectors in self._jsonld_rules:
                 evidence = jsonld_match(objects, rule.jsonld) if objects else None
-                if evidence and (not selectors or (not names.lack(needed) and any(_gate(root, s) for s in selectors))):
+                if evidence and (not selectors.compiled or any(_gate(root, s) for s in selectors.on(names))):
                     out.append((10**9, make_finding(rule.category, evidence, rule, "script[type=ld+json]")))
         return out
-
-
-class _PageNames:
-    """The page's class and id values, read once, and only when a selector rule gets that far.
-
-    A CSS selector's tree walk costs as much as parsing the page; looking up the names it needs in
-    the page's class and id values first costs a fraction of that.
-    """
-
-    def __init__(self, root: etree._Element) -> None:
-        self.root = root
-        self.text: str | None = None
-
-    def lack(self, needed: tuple[str, ...]) -> bool:
-        """True when ``needed`` names are known and the page has none of them: the selectors cannot match."""
-        if not needed:
-            return False
-        if self.text is None:
-            self.text = class_id_text(self.root)
-        return not any(name in self.text for name in needed)
 
 
 def _gate(root: etree._Element, selector: etree.XPath) -> bool:
@@ -194,68 +168,6 @@ def _gate(root: etree._Element, selector: etree.XPath) -> bool:
     return False
 
 
-class _AnchorHits:
-    """Which blocks (``norms``, joined with newlines at offsets ``starts``) hold which anchors, for one page.
-
-    Rules share anchors, so each is looked up once per page. An anchor with a character the page
-    lacks is not looked up at all (most anchors are in scripts a page is not written in), and one
-    holding a shorter anchor (``иностранн``, ``иностр``) only in the blocks that hold the shorter one.
-    """
-
-    def __init__(self, norms: list[str], starts: list[int], within: dict[str, str]) -> None:
-        self.norms, self.starts, self.within = norms, starts, within
-        self.page = "\n".join(norms)
-        self.chars = frozenset(self.page)
-        self.found: dict[str, list[int]] = {}
-
-    def blocks_with(self, anchors: Sequence[str]) -> list[int]:
-        """Indexes of the blocks holding any of ``anchors``, in order."""
-        hits: set[int] = set()
-        for anchor in anchors:
-            hits.update(self._hits(anchor))
-        return sorted(hits)
-
-    def _hits(self, anchor: str) -> list[int]:
-        found = self.found.get(anchor)
-        if found is None:
-            inner = self.within.get(anchor)
-            if not _chars(anchor) <= self.chars:
-                found = []
-            elif inner is not None:
-                found = [i for i in self._hits(inner) if anchor in self.norms[i]]
-            else:
-                found = self._find(anchor)
-            self.found[anchor] = found
-        return found
-
-    def _find(self, anchor: str) -> list[int]:
-        page, starts = self.page, self.starts
-        hits: list[int] = []
-        pos = page.find(anchor)
-        while pos != -1:
-            index = bisect_right(starts, pos) - 1
-            hits.append(index)
-            # Jump to the next block: one hit per block is enough.
-            next_start = starts[index + 1] if index + 1 < len(starts) else len(page)
-            pos = page.find(anchor, next_start)
-        return hits
-
-
-def _inner_anchors(anchors: set[str]) -> dict[str, str]:
-    """For each anchor holding shorter ones, the longest of them: its blocks are the only candidates."""
-    out: dict[str, str] = {}
-    for anchor in anchors:
-        inner = [a for a in anchors if a and a != anchor and a in anchor]
-        if inner and "\n" not in anchor:  # (normalised anchors never span two blocks)
-            out[anchor] = max(inner, key=lambda a: (len(a), a))
-    return out
-
-
-@lru_cache(maxsize=4096)
-def _chars(anchor: str) -> frozenset[str]:
-    return frozenset(anchor)
-
-
 _SELECTOR_NAME = re.compile(r"[.#]([\w-]+)|[*^$~|]?=\s*[\"']?([\w-]+)")
 
 
@@ -268,16 +180,6 @@ def _literals(selectors: Sequence[str]) -> tuple[str, ...]:
             return ()
         out.extend(names)
     return tuple(dict.fromkeys(out))  # each scan of the markup costs: look for each name once
-
-
-def _selectors(selectors: Sequence[str]) -> list[etree.XPath]:
-    """One compiled selector for the whole list (one tree walk), or each alone if one is invalid."""
-    if not selectors:
-        return []
-    joined = compile_selector(", ".join(selectors))
-    if joined is not None:
-        return [joined]
-    return [s for s in (compile_selector(sel) for sel in selectors) if s is not None]
 
 
 def _dedupe(found: list[tuple[int, Finding]]) -> list[Finding]:

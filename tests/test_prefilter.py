@@ -1,4 +1,4 @@
-"""Prefilters never skip what a rule would find: regex literals, and the class/id names selectors need."""
+"""Prefilters never skip what a rule would find: regex literals, anchors, the class/id names selectors need."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.detect import Detector
+from monitor.detection.anchors import AnchorHits, inner_anchors
 from monitor.detection.prefilter import could_match, needed
-from monitor.detection.signals import class_id_text, needed_names
+from monitor.detection.signals import PageNames, SelectorSet, class_id_text, needed_names, selected
 from monitor.extract import parse_html
 from monitor.rules import load_rule_set
 
@@ -94,3 +95,39 @@ def test_class_id_text_holds_every_class_and_id() -> None:
     root = parse_html('<html><body><div class="a b" id="c"><span class="d"></span></div></body></html>')
     assert root is not None
     assert class_id_text(root).split() == ["a", "b", "c", "d"]
+
+
+PAGES_FOR_SELECTORS = [
+    '<div class="a"><p>One two</p></div><div id="b">Three four</div>',
+    '<div class="x-paywall premium-wall">Locked for now</div><section class="b c">Five six</section>',
+    '<div class="tp-modal"><iframe id="p3-paywall"></iframe></div>',
+    "<p>No classes at all here</p>",
+]
+SELECTOR_LISTS = [
+    [".a", "#b"],
+    ["[class*=paywall]", "[class*=premium-wall]", ".c"],
+    [".tp-modal", "iframe#p3-paywall", "#nothing iframe"],
+    [".a", "div:not(.a)"],  # a selector needing no name always runs
+    [".a", "p::nonsense(", "#b"],  # an invalid selector: the valid ones run one by one
+]
+
+
+@pytest.mark.parametrize("selectors", SELECTOR_LISTS)
+@pytest.mark.parametrize("body", PAGES_FOR_SELECTORS)
+def test_selector_set_on_a_page_matches_what_all_its_selectors_match(body: str, selectors: list[str]) -> None:
+    root = parse_html(f"<html><body>{body}</body></html>")
+    assert root is not None
+    selector_set = SelectorSet(selectors)
+    every = [[el for el, _ in selected(root, s)] for s in selector_set.compiled]
+    kept = [[el for el, _ in selected(root, s)] for s in selector_set.on(PageNames(root))]
+    assert [el for els in kept for el in els] == [el for els in every for el in els]
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    st.lists(st.text(alphabet="abcиор \"'", max_size=12), max_size=8),
+    st.lists(st.text(alphabet="abcиор \"'", min_size=1, max_size=4), min_size=1, max_size=6),
+)
+def test_anchor_hits_are_the_blocks_holding_an_anchor(norms: list[str], anchors: list[str]) -> None:
+    hits = AnchorHits(norms, inner_anchors(set(anchors)))
+    assert hits.blocks_with(anchors) == [i for i, n in enumerate(norms) if any(a in n for a in anchors)]

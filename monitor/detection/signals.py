@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -58,6 +59,54 @@ def needed_names(selectors: Sequence[str]) -> tuple[str, ...]:
 def class_id_text(root: etree._Element) -> str:
     """Every class and id value of the page, space-joined: what :func:`needed_names` are looked for in."""
     return " ".join(v for el in root.iter(etree.Element) for v in (el.get("class"), el.get("id")) if v)
+
+
+class PageNames:
+    """The page's class and id values, read once, and only when a selector rule gets that far.
+
+    A CSS selector's tree walk costs as much as parsing the page; looking up the names it needs in
+    the page's class and id values first costs a fraction of that.
+    """
+
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self.text: str | None = None
+
+    def lack(self, needed: tuple[str, ...]) -> bool:
+        """True when ``needed`` names are known and the page has none of them: the selectors cannot match."""
+        if not needed:
+            return False
+        if self.text is None:
+            self.text = class_id_text(self.root)
+        return not any(name in self.text for name in needed)
+
+
+class SelectorSet:
+    """A rule's CSS selectors: one compiled selector for the whole list (one tree walk), or each alone
+    if one is invalid; and per page only those whose class or id names occur on it."""
+
+    def __init__(self, selectors: Sequence[str]) -> None:
+        self.selectors = tuple(selectors)
+        joined = compile_selector(", ".join(selectors)) if selectors else None
+        self._alone = [] if joined is not None else [(s, compile_selector(s)) for s in selectors]
+        self.compiled: list[CSSSelector] = [joined] if joined is not None else [c for _, c in self._alone if c]
+        self._needed = [needed_names([s]) for s in selectors]
+
+    def on(self, names: PageNames) -> list[CSSSelector]:
+        """The compiled selectors to run on a page: those that cannot match it left out (same matches)."""
+        active = [not names.lack(needed) for needed in self._needed]
+        if all(active):
+            return self.compiled
+        if self._alone:
+            return [c for (_, c), on in zip(self._alone, active, strict=True) if c is not None and on]
+        kept = tuple(s for s, on in zip(self.selectors, active, strict=True) if on)
+        joined = _joined(kept) if kept else None
+        return [] if not kept else [joined] if joined is not None else self.compiled
+
+
+@lru_cache(maxsize=256)
+def _joined(selectors: tuple[str, ...]) -> CSSSelector | None:
+    return compile_selector(", ".join(selectors))
 
 
 def _shown(el: etree._Element) -> bool:
