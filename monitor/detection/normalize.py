@@ -32,6 +32,7 @@ _CYR_RANGE = "а-яіїєўґѕј"
 _MIXED = re.compile(rf"[a-z][{_CYR_RANGE}]|[{_CYR_RANGE}][a-z]")
 _WORD = re.compile(rf"[a-z{_CYR_RANGE}]+")
 _CYR_LETTER = re.compile(rf"[{_CYR_RANGE}]")
+_LAT_LETTER = re.compile("[a-z]")
 
 
 def _fold_word(match: re.Match[str]) -> str:
@@ -50,7 +51,9 @@ def normalize(text: str) -> str:
     if _FOLDED.search(text):  # str.translate looks up every character; only the few folded ones need it
         text = _FOLDED.sub(_fold_chars, text)
     text = text.lower()
-    if _MIXED.search(text):
+    # Scanning for a mixed pair tries two branches at every letter; a text lacking either script
+    # (most are) is told by two cheap scans that stop at the first letter of each.
+    if _CYR_LETTER.search(text) and _LAT_LETTER.search(text) and _MIXED.search(text):
         text = _WORD.sub(_fold_word, text)
     return " ".join(text.split())
 
