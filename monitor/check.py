@@ -120,7 +120,7 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
         len(summary.events),
         sent,
         reader.offloaded,
-        reader.worker_peak_mb() if reader.offloaded else 0,
+        reader.worker_peak_mb,
     )
     return summary
 

@@ -110,6 +110,7 @@ class PageReader:
         self._pool: ProcessPoolExecutor | None = None
         self._queued: set[Future[Reading]] = set()  # emptied from the pool's thread: set ops are atomic
         self.offloaded = 0  # pages the worker read (for the check's log line)
+        self.worker_peak_mb = 0.0
 
     def submit(self, job: ReadJob, done: Callable[[Future[Reading]], None]) -> None:
         """Read ``job``; ``done(future)`` is called with its result, possibly from another thread."""
@@ -158,14 +159,29 @@ class PageReader:
             self._pool = None
 
     def close(self) -> None:
+        """Stop the worker; its peak memory is kept in :attr:`worker_peak_mb` (for the check's log line)."""
         if self._pool is not None:
+            try:
+                self.worker_peak_mb = self._pool.submit(_peak_rss_mb).result(timeout=30)
+            except Exception:  # a dead or stuck worker: its memory figure is not worth waiting for
+                log.debug("no peak memory from the worker", exc_info=True)
             self._pool.shutdown(wait=True)
             self._pool = None
 
-    @staticmethod
-    def worker_peak_mb() -> float:
-        """The peak memory of the largest worker process this process has waited for (0 if none)."""
-        return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory since it started its program (Linux ``VmHWM``).
+
+    Not ``getrusage``: a spawned worker's ``ru_maxrss`` includes the pages it shared with its parent in
+    the instant between fork and exec, i.e. the parent's whole size."""
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class Recorder:
