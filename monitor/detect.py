@@ -16,6 +16,10 @@ policy lives in :mod:`monitor.detection.judge`). A match becomes a
   whole paragraph and otherwise needs the match to open its block, fill it, stand in a banner-like
   element, or start a sentence of its own (a label printed on the content does).
 
+Site template: a candidate block repeated on the outlet's other pages is the outlet's furniture, not
+one article's prose; it is accepted where the single-page judge rejected it only for its placement
+(:meth:`Detector.detect_site`, :mod:`monitor.detection.template`).
+
 A statutory label set as several paragraphs is joined into one finding. The finding's text is the
 block, or with ``expand: container`` the whole banner element around it (heading, text and button
 of an appeal box). Findings of ``supporting`` rules (login prompts) are kept only next to another
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from lxml import etree
@@ -45,6 +49,7 @@ from monitor.detection.signals import (
     jsonld_objects,
     selected,
 )
+from monitor.detection.template import Detection, SiteEvidence
 from monitor.extract import ParsedPage, decode_html, parse_html
 from monitor.models import Finding
 from monitor.rules import RuleSet, SelectorRule, load_rule_set
@@ -101,12 +106,37 @@ class Detector:
             log.warning("detector failed on %s", url or "a page", exc_info=True)
             return []
 
+    def detect_site(
+        self,
+        page: ParsedPage,
+        template: Mapping[str, int],
+        *,
+        url: str | None = None,
+        outlet_rules: Sequence[SelectorRule] = (),
+    ) -> Detection:
+        """:meth:`detect_parsed` with site-template evidence, and the keys of the page's candidate blocks.
+
+        ``template`` maps a block's key (:func:`~monitor.detection.template.block_key`) to how many of the
+        outlet's *other* pages carry that block. A page that cannot be walked gets no template evidence.
+        """
+        if page.broken or len(page.html) > MAX_CHARS or page.root is None:
+            return Detection(self.detect_parsed(page, url=url, outlet_rules=outlet_rules))
+        site = SiteEvidence(template)
+        try:
+            findings = self._detect(page.root, page.html, outlet_rules, page.blocks, site)
+        except Exception:  # a hostile page must not take the run down
+            log.warning("detector failed on %s", url or "a page", exc_info=True)
+            return Detection([])
+        lifted = {f: site.lifted[f] for f in findings if f in site.lifted}
+        return Detection(findings, frozenset(site.keys), lifted, frozenset(site.repeated))
+
     def _detect(
         self,
         root: etree._Element,
         html: str,
         outlet_rules: Sequence[SelectorRule],
         blocks: list[Block] | None = None,
+        site: SiteEvidence | None = None,
     ) -> list[Finding]:
         blocks = extract_blocks(root) if blocks is None else blocks
         norms = [normalize(b.text) if len(b.text) <= self._longest else "" for b in blocks]
@@ -121,6 +151,8 @@ class Detector:
                 if own is None and rule.require_or_banner:
                     own = site_names(root)
                 finding, covered = judge_run(rule, blocks, norms, i, own or ())
+                if site is not None:
+                    finding, covered = site.judge(rule, blocks, norms, i, own or (), (finding, covered))
                 if finding is not None:
                     found.append((blocks[i].order, finding))
         found.extend(self._structured(root, html, outlet_rules))

@@ -49,7 +49,9 @@ class Finding:
 
     ``text`` is the whole visible text of the element, joined across inline tags; ``location`` a
     short CSS-like path to it; ``rule`` the id of the rule that matched; ``matched`` the span of
-    ``text`` the rule's pattern matched.
+    ``text`` the rule's pattern matched; ``template_pages`` on how many of the outlet's current pages
+    (this one included) the same block stands, when it is part of the site template (0: not, or a
+    single page was judged alone).
     """
 
     category: str
@@ -59,9 +61,13 @@ class Finding:
     location: str
     matched: str = ""
     score: float = 1.0
+    template_pages: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.template_pages:
+            del data["template_pages"]  # single-page output (``detect --json``) stays as it always was
+        return data
 
 
 @dataclass(frozen=True, slots=True)

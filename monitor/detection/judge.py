@@ -79,12 +79,16 @@ def _placed(rule: Rule, block: Block, start: int, end: int, norm: str) -> bool:
     return True
 
 
-def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = ()) -> Finding | None:
+def judge(
+    rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = (), *, template: bool = False
+) -> Finding | None:
     """The finding ``rule`` makes of ``block`` (``norm`` is its normalised text), or None.
 
     ``own`` matches the outlet's own name (:func:`~monitor.detection.selfname.site_names`): for a
     rule that needs the outlet to speak of itself (``require`` … ``or_banner``), a block naming the
-    outlet is that, even in the prose of its About page.
+    outlet is that, even in the prose of its About page. ``template``: the block repeats on other
+    pages of the outlet (its site template), which answers the placement and banner-like tests only:
+    a paragraph every article opens with is the outlet's, not the article's.
     """
     if block.zone is not None or block.quoted or len(norm) > rule.max_chars:
         return None
@@ -106,10 +110,10 @@ def judge(rule: Rule, block: Block, norm: str, own: Sequence[re.Pattern[str]] = 
         return None  # "Unterstützen Sie uns, schreibt ein Verlag": reported speech, not the page's own ask
     # The outlet names itself in the matched sentence ("declared The Tundra Times undesirable").
     named = rule.require_or_banner and any(p.search(norm, max(0, start - 60), end) for p in own)
-    if not (_placed(rule, block, start, end, norm) or (named and rule.prose == "deny")):
+    if not (template or _placed(rule, block, start, end, norm) or (named and rule.prose == "deny")):
         return None
     if (rule.compiled_require or rule.require_or_banner) and (rule.require_scope == "all" or block.prose):
-        banner = rule.require_or_banner and (named or _banner_like(block))
+        banner = rule.require_or_banner and (named or template or _banner_like(block))
         if not (banner or any(could_match(r, norm) and r.search(norm) for r in rule.compiled_require)):
             return None
     matched = norm[start:end]
@@ -185,16 +189,22 @@ def _adjacent(a: Block, b: Block) -> bool:
 
 
 def judge_run(
-    rule: Rule, blocks: Sequence[Block], norms: Sequence[str], i: int, own: Sequence[re.Pattern[str]] = ()
+    rule: Rule,
+    blocks: Sequence[Block],
+    norms: Sequence[str],
+    i: int,
+    own: Sequence[re.Pattern[str]] = (),
+    *,
+    template: bool = False,
 ) -> tuple[Finding | None, int]:
     """The finding for block ``i``, joining up to two following sibling blocks when a statutory text runs on.
 
     A label set as two or three paragraphs («…АГЕНТОМ X» / «ЛИБО КАСАЕТСЯ…») is one label: its
     finding must carry the whole text. Blocks are joined only while a match crosses the joint, so a
     Telegram post's own text after its label never joins it. Returns the finding and the last block
-    index it covers.
+    index it covers. ``template``: block ``i`` is in the outlet's site template (see :func:`judge`).
     """
-    best, last = judge(rule, blocks[i], norms[i], own), i
+    best, last = judge(rule, blocks[i], norms[i], own, template=template), i
     if not rule.statutory:
         return best, last
     block, norm = blocks[i], norms[i]
@@ -209,7 +219,7 @@ def judge_run(
         )  # fmt: skip
         joint = len(norm) + 1
         norm = f"{norm} {norms[k]}"
-        joined = judge(rule, block, norm, own)
+        joined = judge(rule, block, norm, own, template=template)
         at = norm.find(joined.matched) if joined is not None else -1
         # The match must run well into the new block (a clause of the statute, not a name slot's overreach).
         if joined is None or at == -1 or at >= joint or at + len(joined.matched) - joint < JOIN_CHARS:
