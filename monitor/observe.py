@@ -14,11 +14,15 @@ Each check of a page is one *observation*. :func:`observe` folds it into the pag
   can never produce ``removed``. After ``unreachable_after`` consecutive failures the page becomes
   unreachable (one ``availability``/``unreachable`` event carrying the cause, e.g.
   ``HTTP 451 Unavailable For Legal Reasons``); the next success yields ``recovered``.
+* **Recognition is no change.** A block the page already carried, newly recognised as a banner
+  because other pages of the outlet now repeat it (the site template grew), is folded into the
+  confirmed state without an event (:func:`recognise`); :class:`SiteTemplate` counts the repeats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from http import HTTPStatus
 from typing import Any
@@ -39,6 +43,9 @@ class PageState:
     ``pending``: candidate findings that differ from ``confirmed`` and ``pending_count`` how many
     consecutive observations agreed on them; ``baselined``: a successful observation has happened;
     ``last_failure``: the cause of the latest failed fetch (kept for ``recovered`` events).
+    Site template (:class:`SiteTemplate`): ``keys`` identify the candidate blocks at the latest
+    detection (None: not known yet, e.g. a state written before template evidence existed);
+    ``fresh`` those that first appeared then; ``repeated`` those in the site template then.
     """
 
     confirmed: tuple[Finding, ...] = ()
@@ -49,6 +56,9 @@ class PageState:
     baselined: bool = False
     last_failure: str | None = None
     rules: str | None = None  # the rule set's version that produced the findings (re-detect when it changes)
+    keys: tuple[str, ...] | None = None
+    fresh: tuple[str, ...] = ()
+    repeated: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (the store keeps it as one column)."""
@@ -61,6 +71,9 @@ class PageState:
             "baselined": self.baselined,
             "last_failure": self.last_failure,
             "rules": self.rules,
+            "keys": None if self.keys is None else list(self.keys),
+            "fresh": list(self.fresh),
+            "repeated": list(self.repeated),
         }
 
     @classmethod
@@ -75,6 +88,9 @@ class PageState:
             baselined=bool(data.get("baselined", False)),
             last_failure=data.get("last_failure"),
             rules=data.get("rules"),
+            keys=None if data.get("keys") is None else tuple(data["keys"]),
+            fresh=tuple(data.get("fresh", ())),
+            repeated=tuple(data.get("repeated", ())),
         )
 
 
@@ -150,3 +166,85 @@ def _succeeded(
     if count < confirmations:
         return replace(state, pending=seen, pending_count=count), []
     return replace(state, confirmed=seen, pending=None, pending_count=0), changes
+
+
+def with_keys(state: PageState, keys: Iterable[str], repeated: Iterable[str]) -> PageState:
+    """``state`` after a detection that saw candidate blocks ``keys``, ``repeated`` of them in the template."""
+    now = sorted(set(keys))
+    before = set(state.keys or ())
+    fresh = [] if state.keys is None else [k for k in now if k not in before]
+    return replace(state, keys=tuple(now), fresh=tuple(fresh), repeated=tuple(sorted(set(repeated))))
+
+
+def recognise(state: PageState | None, lifted: Mapping[Finding, str]) -> PageState | None:
+    """Fold into ``state`` the findings that only the site template made of blocks the page already
+    carried (``lifted``: finding -> its block's key), so that recognition alone yields no event.
+
+    A block is already carried when its key was among the page's keys at the previous detection and
+    had not just appeared there; a label new on the page goes through confirmation like any other.
+    A state without keys (written before template evidence) counts every lifted block as carried:
+    the first detection with template evidence must not announce the outlet's old banners as new.
+    """
+    if state is None or not state.baselined or not lifted:
+        return state
+    carried = None if state.keys is None else set(state.keys) - set(state.fresh)
+    quiet = [f for f, key in lifted.items() if carried is None or key in carried]
+    confirmed = state.confirmed + tuple(f for f in quiet if f not in state.confirmed)
+    pending = state.pending
+    if pending is not None:
+        pending = pending + tuple(f for f in quiet if f not in pending)
+    return replace(state, confirmed=confirmed, pending=pending)
+
+
+class SiteTemplate:
+    """The candidate-block keys of an outlet's current pages, counted: a key on two or more pages is in
+    the outlet's site template. Built once per check from the stored states, updated page by page."""
+
+    def __init__(self, states: Mapping[str, PageState | None]) -> None:
+        self._keys: dict[str, frozenset[str]] = {}
+        self._counts: Counter[str] = Counter()
+        for url, state in states.items():
+            if state is not None and state.keys:
+                self.update(url, state.keys)
+
+    def update(self, url: str, keys: Iterable[str]) -> None:
+        """``url`` now carries the candidate blocks ``keys`` (replacing what it carried before)."""
+        old, new = self._keys.get(url, frozenset()), frozenset(keys)
+        self._counts.subtract(old - new)
+        self._counts.update(new - old)
+        self._keys[url] = new
+
+    def others(self, url: str) -> Mapping[str, int]:
+        """Key -> on how many of the outlet's pages other than ``url`` the block stands."""
+        return _Others(self._counts, self._keys.get(url, frozenset()))
+
+    def repeated(self, url: str, keys: Iterable[str]) -> frozenset[str]:
+        """Those of ``keys`` that other pages of the outlet carry too."""
+        others = self.others(url)
+        return frozenset(k for k in keys if k in others)
+
+    def moved(self, url: str, state: PageState) -> bool:
+        """Whether the other pages now repeat another set of the page's candidate blocks than at its last
+        detection (or its blocks are not known yet): its unchanged content must be read again."""
+        if state.keys is None:
+            return state.baselined
+        return self.repeated(url, state.keys) != frozenset(state.repeated)
+
+
+class _Others(Mapping[str, int]):
+    """A view of the counts without one page's own keys (no copy per page: outlets have many pages)."""
+
+    def __init__(self, counts: Counter[str], own: frozenset[str]) -> None:
+        self._counts, self._own = counts, own
+
+    def __getitem__(self, key: str) -> int:
+        count = self._counts.get(key, 0) - (key in self._own)
+        if count < 1:
+            raise KeyError(key)
+        return count
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._counts if k in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
