@@ -176,7 +176,7 @@ def with_keys(state: PageState, keys: Iterable[str], repeated: Iterable[str]) ->
     return replace(state, keys=tuple(now), fresh=tuple(fresh), repeated=tuple(sorted(set(repeated))))
 
 
-def recognise(state: PageState | None, lifted: Mapping[Finding, str]) -> PageState | None:
+def recognise(state: PageState | None, lifted: Mapping[Finding, str]) -> tuple[PageState | None, list[Finding]]:
     """Fold into ``state`` the findings that only the site template made of blocks the page already
     carried (``lifted``: finding -> its block's key), so that recognition alone yields no event.
 
@@ -184,16 +184,16 @@ def recognise(state: PageState | None, lifted: Mapping[Finding, str]) -> PageSta
     had not just appeared there; a label new on the page goes through confirmation like any other.
     A state without keys (written before template evidence) counts every lifted block as carried:
     the first detection with template evidence must not announce the outlet's old banners as new.
+    Returns the state and the findings folded into it.
     """
     if state is None or not state.baselined or not lifted:
-        return state
+        return state, []
     carried = None if state.keys is None else set(state.keys) - set(state.fresh)
-    quiet = [f for f, key in lifted.items() if carried is None or key in carried]
-    confirmed = state.confirmed + tuple(f for f in quiet if f not in state.confirmed)
+    quiet = [f for f, key in lifted.items() if (carried is None or key in carried) and f not in state.confirmed]
     pending = state.pending
     if pending is not None:
         pending = pending + tuple(f for f in quiet if f not in pending)
-    return replace(state, confirmed=confirmed, pending=pending)
+    return replace(state, confirmed=state.confirmed + tuple(quiet), pending=pending), quiet
 
 
 class SiteTemplate:
@@ -203,6 +203,9 @@ class SiteTemplate:
     def __init__(self, states: Mapping[str, PageState | None]) -> None:
         self._keys: dict[str, frozenset[str]] = {}
         self._counts: Counter[str] = Counter()
+        # Categories some page of the outlet newly shows by recognition alone in this check: the outlet's
+        # coverage of them moved without any page changing, so it is a new baseline, not an event.
+        self.recognised: set[str] = set()
         for url, state in states.items():
             if state is not None and state.keys:
                 self.update(url, state.keys)
