@@ -25,8 +25,8 @@ from monitor.extract import ParsedPage, decode_html
 from monitor.models import Event, FetchResult, Finding
 from monitor.notify.deliver import drain
 from monitor.notify.routing import recipients
-from monitor.observe import PageState, describe_failure, observe
-from monitor.reader import PageReader, Reading, ReadJob, Recorder
+from monitor.observe import PageState, SiteTemplate, describe_failure, observe, recognise
+from monitor.reader import PageReader, Reading, ReadJob, Recorder, detect
 from monitor.store import OutletSpec, PageInfo
 from monitor.store.observations import BLOB_LEVEL
 
@@ -66,6 +66,8 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     # What the store knows of the watched pages, read once: no per-page queries before each write.
     watched = [url for outlet in outlets for url in outlet.page_urls()]
     known = app.store.page_infos(watched)
+    # Per outlet: the candidate blocks its pages carry, so what repeats across them (kept current page by page).
+    templates = {o.name: SiteTemplate({u: known[u].state for u in o.page_urls() if u in known}) for o in outlets}
     preloaded = set(watched)
     requests, owners = build_requests(outlets, known)
     summary = CheckSummary()
@@ -87,7 +89,8 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
         info = known.pop(result.url, None) if result.url in preloaded else app.store.page_info(result.url)
         preloaded.discard(result.url)
         is_feed = kinds.get(result.url, "page") != "page"
-        observation = begin_observation(app, outlet, result, info)
+        template = None if is_feed else templates[outlet.name]  # a feed is not one of the outlet's pages
+        observation = begin_observation(app, outlet, result, info, template)
 
         def record(reading: Reading) -> None:
             tally(summary, result, reading, observation.record(reading))
@@ -108,6 +111,8 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     route = functools.partial(recipients_for, app)
     for outlet in outlets:
         before, after = coverage_before[outlet.name], coverage_after[outlet.name]
+        # What recognition alone moved has no baseline to cross from (the pages did not change).
+        before = {c: v for c, v in before.items() if c not in templates[outlet.name].recognised}
         summary.events.extend(record_coverage_events(app, outlet, before, route, after))
     sent = 0
     if send:
@@ -164,6 +169,7 @@ class Observation:
     version: str
     archive: PendingRecord | None
     body: Future[bytes] | None
+    template: SiteTemplate | None = None
 
     def read_inline(self, app: App, *, is_feed: bool) -> Reading | ReadJob:
         """The reading when it needs no parse (a failure, a 304, a feed), else the job that reads the body."""
@@ -171,12 +177,15 @@ class Observation:
         if not result.ok:
             return Reading(failure=describe_failure(result))
         same_rules = previous is not None and previous.rules == self.version
+        if previous is not None and self.template is not None and self.template.moved(result.url, previous):
+            same_rules = False  # the other pages now repeat other blocks of it: read the same content again
+        template = self.template.for_page(result.url, previous) if self.template is not None else None
+        job = ReadJob(result, tuple(app.outlet_rules(self.outlet)), template=template)
         if result.not_modified and previous is not None:
-            return reuse_or_redetect(app, self.outlet, result, previous, self.last_hash, same_rules=same_rules)
+            return reuse_or_redetect(app, job, previous, self.last_hash, same_rules=same_rules)
         if is_feed:
             return Reading(None, [])
-        reuse = self.last_hash if previous is not None and same_rules else None
-        return ReadJob(result, tuple(app.outlet_rules(self.outlet)), reuse)
+        return replace(job, reuse_hash=self.last_hash if previous is not None and same_rules else None)
 
     def record(self, reading: Reading) -> list[Event]:
         """Fold the reading into the page's state, store the observation, return its events (once confirmed)."""
@@ -186,6 +195,7 @@ class Observation:
         if previous is not None and reading.findings is not None and previous.rules != version:
             # The rules changed, not the page: the new findings become the baseline, without events.
             previous = replace(previous, baselined=False, pending=None, pending_count=0)
+        previous, folded = recognise(previous, reading.lifted)
         detection = app.config.detection
         state, changes = observe(
             previous,
@@ -197,12 +207,17 @@ class Observation:
         )
         if reading.findings is not None:
             state = replace(state, rules=version)
+        if self.template is not None:
+            self.template.recognised.update(f.category for f in folded)
+            seen = reading.findings is not None
+            state = self.template.remember(result.url, state, reading.keys, reading.repeated, seen=seen)
         return app.store.record_observation(
             outlet=self.outlet.name,
             url=result.url,
             fetch=result,
             content_hash=reading.content_hash,
-            findings=reading.findings,
+            # The findings table has no column for template evidence (the page state keeps it).
+            findings=None if reading.findings is None else [replace(f, template_pages=0) for f in reading.findings],
             state=state,
             changes=changes,
             archive_ref=self.archive.finish() if self.archive is not None else None,
@@ -211,7 +226,9 @@ class Observation:
         )
 
 
-def begin_observation(app: App, outlet: Outlet, result: FetchResult, info: PageInfo | None) -> Observation:
+def begin_observation(
+    app: App, outlet: Outlet, result: FetchResult, info: PageInfo | None, template: SiteTemplate | None = None
+) -> Observation:
     """Start turning one fetch into a stored observation. ``info`` is what the store knew of the page
     before this fetch (None for a page never seen)."""
     # The body's compression (database) and its WARC records run on a background thread meanwhile.
@@ -226,6 +243,7 @@ def begin_observation(app: App, outlet: Outlet, result: FetchResult, info: PageI
         version=app.rules_version(outlet),
         archive=pending,
         body=body,
+        template=template,
     )
 
 
@@ -241,16 +259,15 @@ def not_attempted(result: FetchResult) -> bool:
 
 
 def reuse_or_redetect(
-    app: App, outlet: Outlet, result: FetchResult, previous: PageState, last_hash: str | None, *, same_rules: bool
+    app: App, job: ReadJob, previous: PageState, last_hash: str | None, *, same_rules: bool
 ) -> Reading:
     """A 304: the page is what we stored. Its findings stand, unless the rules changed since they were made
-    (a disabled rule, a new pack, an upgrade): then the stored body is read again under the new rules."""
+    (a disabled rule, a new pack, an upgrade) or the site template moved: then the stored body is read again."""
     body = None if same_rules or last_hash is None else app.store.body(last_hash)
     if body is None:
         return Reading(last_hash, last_seen(previous))
-    page = ParsedPage.parse(decode_html(body, result.headers.get("content-type")))
-    rules = app.outlet_rules(outlet)
-    return Reading(last_hash, app.detector.detect_parsed(page, url=result.final_url, outlet_rules=rules))
+    page = ParsedPage.parse(decode_html(body, job.result.headers.get("content-type")))
+    return detect(app.detector, page, last_hash, job)
 
 
 def last_seen(state: PageState) -> list[Finding]:

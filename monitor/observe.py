@@ -22,7 +22,7 @@ Each check of a page is one *observation*. :func:`observe` folds it into the pag
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from http import HTTPStatus
 from typing import Any
@@ -203,6 +203,7 @@ class SiteTemplate:
     def __init__(self, states: Mapping[str, PageState | None]) -> None:
         self._keys: dict[str, frozenset[str]] = {}
         self._counts: Counter[str] = Counter()
+        self._common: set[str] = set()  # keys on two or more pages: the template itself
         # Categories some page of the outlet newly shows by recognition alone in this check: the outlet's
         # coverage of them moved without any page changing, so it is a new baseline, not an event.
         self.recognised: set[str] = set()
@@ -213,18 +214,31 @@ class SiteTemplate:
     def update(self, url: str, keys: Iterable[str]) -> None:
         """``url`` now carries the candidate blocks ``keys`` (replacing what it carried before)."""
         old, new = self._keys.get(url, frozenset()), frozenset(keys)
-        self._counts.subtract(old - new)
-        self._counts.update(new - old)
+        for key, step in [(k, -1) for k in old - new] + [(k, 1) for k in new - old]:
+            count = self._counts[key] = self._counts[key] + step
+            if count >= 2:
+                self._common.add(key)
+            else:
+                self._common.discard(key)
+                if count <= 0:
+                    del self._counts[key]
         self._keys[url] = new
 
-    def others(self, url: str) -> Mapping[str, int]:
-        """Key -> on how many of the outlet's pages other than ``url`` the block stands."""
-        return _Others(self._counts, self._keys.get(url, frozenset()))
+    def _others(self, url: str, key: str) -> int:
+        return self._counts.get(key, 0) - (key in self._keys.get(url, ()))
+
+    def for_page(self, url: str, state: PageState | None) -> dict[str, int]:
+        """What a detection of ``url`` needs: key -> on how many other pages that block stands, for the
+        page's blocks at its last detection and the template's. Bounded (it may cross to a worker
+        process), unlike every key of every page: a block that is new on this page and on one other
+        page only is recognised at the next check, when both pages' keys are known."""
+        wanted = self._common.union(state.keys or ()) if state is not None else self._common
+        counts = {k: self._others(url, k) for k in wanted}
+        return {k: n for k, n in counts.items() if n >= 1}
 
     def repeated(self, url: str, keys: Iterable[str]) -> frozenset[str]:
         """Those of ``keys`` that other pages of the outlet carry too."""
-        others = self.others(url)
-        return frozenset(k for k in keys if k in others)
+        return frozenset(k for k in keys if self._others(url, k) >= 1)
 
     def moved(self, url: str, state: PageState) -> bool:
         """Whether the other pages now repeat another set of the page's candidate blocks than at its last
@@ -233,21 +247,16 @@ class SiteTemplate:
             return state.baselined
         return self.repeated(url, state.keys) != frozenset(state.repeated)
 
-
-class _Others(Mapping[str, int]):
-    """A view of the counts without one page's own keys (no copy per page: outlets have many pages)."""
-
-    def __init__(self, counts: Counter[str], own: frozenset[str]) -> None:
-        self._counts, self._own = counts, own
-
-    def __getitem__(self, key: str) -> int:
-        count = self._counts.get(key, 0) - (key in self._own)
-        if count < 1:
-            raise KeyError(key)
-        return count
-
-    def __iter__(self) -> Iterator[str]:
-        return (k for k in self._counts if k in self)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
+    def remember(
+        self, url: str, state: PageState, keys: Iterable[str] | None, repeated: Iterable[str], *, seen: bool
+    ) -> PageState:
+        """``state`` after an observation: a detection's candidate blocks ``keys`` (``repeated`` of them in
+        the template), or, for content ``seen`` again without detection, the same blocks, no longer new.
+        The outlet's counts follow (a followed article's stored keys count once it is seen again)."""
+        if keys is not None:
+            state = with_keys(state, keys, repeated)
+        elif seen and state.fresh:
+            state = replace(state, fresh=())
+        if seen and state.keys is not None:
+            self.update(url, state.keys)
+        return state

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.detect import Detector
@@ -40,12 +40,17 @@ class Reading:
     """What one response says about a page: its content hash and findings, or why it is not content.
 
     ``reused``: the content fingerprint is the one the stored findings were made from, so the caller
-    keeps those (``findings`` is then None)."""
+    keeps those (``findings`` is then None). Read with site-template evidence (:class:`ReadJob`
+    ``template``): ``keys`` of the candidate blocks, those ``repeated`` on other pages, and the
+    findings only the template made (``lifted``, with their block's key)."""
 
     content_hash: str | None = None
     findings: list[Finding] | None = None
     failure: str | None = None
     reused: bool = False
+    keys: frozenset[str] | None = None
+    repeated: frozenset[str] = frozenset()
+    lifted: dict[Finding, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class ReadJob:
     result: FetchResult
     outlet_rules: tuple[SelectorRule, ...] = ()
     reuse_hash: str | None = None  # findings stored under this fingerprint still hold (same rules)
+    template: dict[str, int] | None = None  # block key -> other pages of the outlet carrying it
 
 
 def read(job: ReadJob, detector: Detector, signatures: Sequence[Signature]) -> Reading:
@@ -67,7 +73,16 @@ def read(job: ReadJob, detector: Detector, signatures: Sequence[Signature]) -> R
     content_hash = page.fingerprint()
     if job.reuse_hash is not None and content_hash == job.reuse_hash:
         return Reading(content_hash, reused=True)
-    return Reading(content_hash, detector.detect_parsed(page, url=result.final_url, outlet_rules=job.outlet_rules))
+    return detect(detector, page, content_hash, job)
+
+
+def detect(detector: Detector, page: ParsedPage, content_hash: str | None, job: ReadJob) -> Reading:
+    """The page's findings; with the job's ``template``, also its candidate blocks (site-template evidence)."""
+    url, rules = job.result.final_url, job.outlet_rules
+    if job.template is None:
+        return Reading(content_hash, detector.detect_parsed(page, url=url, outlet_rules=rules))
+    found = detector.detect_site(page, job.template, url=url, outlet_rules=rules)
+    return Reading(content_hash, found.findings, keys=found.keys, repeated=found.repeated, lifted=found.lifted)
 
 
 @dataclass(frozen=True)

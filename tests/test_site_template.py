@@ -132,9 +132,10 @@ def test_recognition_alone_is_no_event_and_a_new_label_is_added_once_confirmed(
     assert all(statements(s) == [(LABEL, 2)] for s in states(config, [first, second]))
 
 
-def test_a_label_added_to_every_page_is_added_on_each(tmp_path: Path, pages: list[str]) -> None:
+@pytest.mark.parametrize("workers", [0, 1], ids=["inline", "worker-process"])
+def test_a_label_added_to_every_page_is_added_on_each(tmp_path: Path, pages: list[str], workers: int) -> None:
     publish(pages, label=False)
-    config = watchlist(tmp_path, outlet(pages))
+    config = watchlist(tmp_path, outlet(pages), extra=f"detection: {{workers: {workers}}}\n")
     check(config)
     publish(pages)
     check(config)
@@ -192,9 +193,12 @@ def test_the_template_lifts_prose_placement() -> None:
 
 
 def test_site_template_counts_other_pages_only() -> None:
-    template = SiteTemplate({"a": PageState(keys=("k1", "k2")), "b": PageState(keys=("k1",)), "c": None})
-    assert dict(template.others("a")) == {"k1": 1}
-    assert dict(template.others("new")) == {"k1": 2, "k2": 1}
+    a, b = PageState(keys=("k1", "k2")), PageState(keys=("k1",))
+    template = SiteTemplate({"a": a, "b": b, "c": None})
+    assert template.for_page("a", a) == {"k1": 1}
+    # A new page is told the template's blocks, and its own known blocks however few pages repeat them.
+    assert template.for_page("new", None) == {"k1": 2}
+    assert template.for_page("new", PageState(keys=("k2",))) == {"k1": 2, "k2": 1}
     template.update("b", ("k2",))  # the page changed: its old blocks no longer count
-    assert dict(template.others("a")) == {"k2": 1}
+    assert template.for_page("a", a) == {"k2": 1}
     assert template.repeated("a", ("k1", "k2")) == frozenset({"k2"})
