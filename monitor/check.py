@@ -11,24 +11,20 @@ import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from monitor.app import App
-from monitor.archive import PendingRecord
-from monitor.compress import zlib_later
 from monitor.config import Outlet
 from monitor.coverage import record_coverage_events
 from monitor.coverage import snapshots as coverage_snapshots
 from monitor.crawl import FetchRequest, fetch_each
-from monitor.extract import ParsedPage, decode_html
-from monitor.models import Event, FetchResult, Finding
+from monitor.models import Event, FetchResult
 from monitor.notify.deliver import drain
-from monitor.notify.routing import recipients
-from monitor.observe import PageState, SiteTemplate, describe_failure, observe, recognise
-from monitor.reader import PageReader, Reading, ReadJob, Recorder, detect
+from monitor.observation import begin_observation, recipients_for
+from monitor.observe import SiteTemplate
+from monitor.reader import PageReader, Reading, ReadJob, Recorder
 from monitor.store import OutletSpec, PageInfo
-from monitor.store.observations import BLOB_LEVEL
 
 log = logging.getLogger(__name__)
 
@@ -156,134 +152,9 @@ def build_requests(
     return requests, owners
 
 
-@dataclass
-class Observation:
-    """One fetch between its arrival and its record: what was known of the page, and the archive and
-    body compression already running in the background while the body is read."""
-
-    app: App
-    outlet: Outlet
-    result: FetchResult
-    previous: PageState | None
-    last_hash: str | None
-    version: str
-    archive: PendingRecord | None
-    body: Future[bytes] | None
-    template: SiteTemplate | None = None
-
-    def read_inline(self, app: App, *, is_feed: bool) -> Reading | ReadJob:
-        """The reading when it needs no parse (a failure, a 304, a feed), else the job that reads the body."""
-        result, previous = self.result, self.previous
-        if not result.ok:
-            return Reading(failure=describe_failure(result))
-        same_rules = previous is not None and previous.rules == self.version
-        if previous is not None and self.template is not None and self.template.moved(result.url, previous):
-            same_rules = False  # the other pages now repeat other blocks of it: read the same content again
-        template = self.template.for_page(result.url, previous) if self.template is not None else None
-        job = ReadJob(result, tuple(app.outlet_rules(self.outlet)), template=template)
-        if result.not_modified and previous is not None:
-            return reuse_or_redetect(app, job, previous, self.last_hash, same_rules=same_rules)
-        if is_feed:
-            return Reading(None, [])
-        return replace(job, reuse_hash=self.last_hash if previous is not None and same_rules else None)
-
-    def record(self, reading: Reading) -> list[Event]:
-        """Fold the reading into the page's state, store the observation, return its events (once confirmed)."""
-        app, result, previous, version = self.app, self.result, self.previous, self.version
-        if reading.reused and previous is not None:  # same content fingerprint, same rules: same findings
-            reading = replace(reading, findings=last_seen(previous), reused=False)
-        if previous is not None and reading.findings is not None and previous.rules != version:
-            # The rules changed, not the page: the new findings become the baseline, without events.
-            previous = replace(previous, baselined=False, pending=None, pending_count=0)
-        previous, folded = recognise(previous, reading.lifted)
-        detection = app.config.detection
-        state, changes = observe(
-            previous,
-            fetch_ok=reading.failure is None,
-            findings=reading.findings,
-            failure=reading.failure,
-            confirmations=detection.confirmations,
-            unreachable_after=detection.unreachable_after,
-        )
-        if reading.findings is not None:
-            state = replace(state, rules=version)
-        if self.template is not None:
-            self.template.recognised.update(f.category for f in folded)
-            seen = reading.findings is not None
-            state = self.template.remember(result.url, state, reading.keys, reading.repeated, seen=seen)
-        return app.store.record_observation(
-            outlet=self.outlet.name,
-            url=result.url,
-            fetch=result,
-            content_hash=reading.content_hash,
-            # The findings table has no column for template evidence (the page state keeps it).
-            findings=None if reading.findings is None else [replace(f, template_pages=0) for f in reading.findings],
-            state=state,
-            changes=changes,
-            archive_ref=self.archive.finish() if self.archive is not None else None,
-            compressed_body=self.body.result() if self.body is not None else None,
-            route=lambda event: recipients_for(app, event),
-        )
-
-
-def begin_observation(
-    app: App, outlet: Outlet, result: FetchResult, info: PageInfo | None, template: SiteTemplate | None = None
-) -> Observation:
-    """Start turning one fetch into a stored observation. ``info`` is what the store knew of the page
-    before this fetch (None for a page never seen)."""
-    # The body's compression (database) and its WARC records run on a background thread meanwhile.
-    pending = app.archive.begin(result) if archivable(result) else None
-    body = zlib_later(result.body, BLOB_LEVEL) if result.ok and result.body and not result.not_modified else None
-    return Observation(
-        app,
-        outlet,
-        result,
-        previous=info.state if info is not None else None,
-        last_hash=info.content_hash if info is not None else None,
-        version=app.rules_version(outlet),
-        archive=pending,
-        body=body,
-        template=template,
-    )
-
-
-def archivable(result: FetchResult) -> bool:
-    """Whether the response goes to the WARC archive. A 304 does not: the store points its snapshot at the
-    last archived response, which it re-confirms (the evidence behind an event confirmed by a 304)."""
-    return result.status is not None and not result.not_modified
-
-
 def not_attempted(result: FetchResult) -> bool:
     """A placeholder for a request our own crawl limit stopped before it reached the network."""
     return result.status is None and (result.error or "").startswith(("crawl time limit", "not fetched"))
-
-
-def reuse_or_redetect(
-    app: App, job: ReadJob, previous: PageState, last_hash: str | None, *, same_rules: bool
-) -> Reading:
-    """A 304: the page is what we stored. Its findings stand, unless the rules changed since they were made
-    (a disabled rule, a new pack, an upgrade) or the site template moved: then the stored body is read again."""
-    body = None if same_rules or last_hash is None else app.store.body(last_hash)
-    if body is None:
-        return Reading(last_hash, last_seen(previous))
-    page = ParsedPage.parse(decode_html(body, job.result.headers.get("content-type")))
-    return detect(app.detector, page, last_hash, job)
-
-
-def last_seen(state: PageState) -> list[Finding]:
-    """The findings of the latest successful observation: the pending candidate if any, else the confirmed."""
-    return list(state.pending if state.pending is not None else state.confirmed)
-
-
-def recipients_for(app: App, event: Event) -> list[str]:
-    outlet = next((o for o in app.config.outlets if o.name == event.outlet), None)
-    return recipients(
-        event,
-        app.config.subscribers,
-        "immediate",
-        outlet_tags=tuple(outlet.tags) if outlet else (),
-        jurisdiction=outlet.jurisdiction if outlet else None,
-    )
 
 
 def tally(summary: CheckSummary, result: FetchResult, reading: Reading, events: list[Event]) -> None:
