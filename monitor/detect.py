@@ -128,7 +128,7 @@ class Detector:
             log.warning("detector failed on %s", url or "a page", exc_info=True)
             return Detection([])
         lifted = {f: site.lifted[f] for f in findings if f in site.lifted}
-        return Detection(findings, frozenset(site.keys), lifted, frozenset(site.repeated))
+        return Detection(findings, frozenset(site.keys), lifted, frozenset(site.repeated), frozenset(site.rejected))
 
     def _detect(
         self,

@@ -78,7 +78,9 @@ class Observation:
         if self.template is not None:
             self.template.recognised.update(f.category for f in folded)
             seen = reading.findings is not None
-            state = self.template.remember(result.url, state, reading.keys, reading.repeated, seen=seen)
+            state = self.template.remember(
+                result.url, state, reading.keys, reading.repeated, reading.rejected, seen=seen
+            )
         return app.store.record_observation(
             outlet=self.outlet.name,
             url=result.url,

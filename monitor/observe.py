@@ -45,7 +45,8 @@ class PageState:
     ``last_failure``: the cause of the latest failed fetch (kept for ``recovered`` events).
     Site template (:class:`SiteTemplate`): ``keys`` identify the candidate blocks at the latest
     detection (None: not known yet, e.g. a state written before template evidence existed);
-    ``fresh`` those that first appeared then; ``repeated`` those in the site template then.
+    ``fresh`` those that first appeared then; ``repeated`` those in the site template then;
+    ``rejected`` those the single-page judge rejected (None: not known, read as all of ``keys``).
     """
 
     confirmed: tuple[Finding, ...] = ()
@@ -59,6 +60,7 @@ class PageState:
     keys: tuple[str, ...] | None = None
     fresh: tuple[str, ...] = ()
     repeated: tuple[str, ...] = ()
+    rejected: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (the store keeps it as one column)."""
@@ -74,6 +76,7 @@ class PageState:
             "keys": None if self.keys is None else list(self.keys),
             "fresh": list(self.fresh),
             "repeated": list(self.repeated),
+            "rejected": None if self.rejected is None else list(self.rejected),
         }
 
     @classmethod
@@ -91,6 +94,7 @@ class PageState:
             keys=None if data.get("keys") is None else tuple(data["keys"]),
             fresh=tuple(data.get("fresh", ())),
             repeated=tuple(data.get("repeated", ())),
+            rejected=None if data.get("rejected") is None else tuple(data["rejected"]),
         )
 
 
@@ -168,12 +172,21 @@ def _succeeded(
     return replace(state, confirmed=seen, pending=None, pending_count=0), changes
 
 
-def with_keys(state: PageState, keys: Iterable[str], repeated: Iterable[str]) -> PageState:
-    """``state`` after a detection that saw candidate blocks ``keys``, ``repeated`` of them in the template."""
+def with_keys(
+    state: PageState, keys: Iterable[str], repeated: Iterable[str], rejected: Iterable[str] = ()
+) -> PageState:
+    """``state`` after a detection that saw candidate blocks ``keys``, ``repeated`` of them in the template,
+    ``rejected`` of them by the single-page judge."""
     now = sorted(set(keys))
     before = set(state.keys or ())
     fresh = [] if state.keys is None else [k for k in now if k not in before]
-    return replace(state, keys=tuple(now), fresh=tuple(fresh), repeated=tuple(sorted(set(repeated))))
+    return replace(
+        state,
+        keys=tuple(now),
+        fresh=tuple(fresh),
+        repeated=tuple(sorted(set(repeated))),
+        rejected=tuple(sorted(set(rejected))),
+    )
 
 
 def recognise(state: PageState | None, lifted: Mapping[Finding, str]) -> tuple[PageState | None, list[Finding]]:
@@ -242,19 +255,31 @@ class SiteTemplate:
 
     def moved(self, url: str, state: PageState) -> bool:
         """Whether the other pages now repeat another set of the page's candidate blocks than at its last
-        detection (or its blocks are not known yet): its unchanged content must be read again."""
+        detection (or its blocks are not known yet): its unchanged content must be read again.
+
+        Only blocks the single-page judge rejected count: a block accepted on its own is a finding
+        whatever the other pages show, and a block with a counter or a clock in it (an appeal's "raised
+        so far") changes its key on every fetch, which must not re-read every unchanged page."""
         if state.keys is None:
             return state.baselined
-        return self.repeated(url, state.keys) != frozenset(state.repeated)
+        sensitive = frozenset(state.keys if state.rejected is None else state.rejected)
+        return self.repeated(url, sensitive) != frozenset(state.repeated) & sensitive
 
     def remember(
-        self, url: str, state: PageState, keys: Iterable[str] | None, repeated: Iterable[str], *, seen: bool
+        self,
+        url: str,
+        state: PageState,
+        keys: Iterable[str] | None,
+        repeated: Iterable[str],
+        rejected: Iterable[str] = (),
+        *,
+        seen: bool,
     ) -> PageState:
         """``state`` after an observation: a detection's candidate blocks ``keys`` (``repeated`` of them in
         the template), or, for content ``seen`` again without detection, the same blocks, no longer new.
         The outlet's counts follow (a followed article's stored keys count once it is seen again)."""
         if keys is not None:
-            state = with_keys(state, keys, repeated)
+            state = with_keys(state, keys, repeated, rejected)
         elif seen and state.fresh:
             state = replace(state, fresh=())
         if seen and state.keys is not None:

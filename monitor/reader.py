@@ -41,7 +41,8 @@ class Reading:
 
     ``reused``: the content fingerprint is the one the stored findings were made from, so the caller
     keeps those (``findings`` is then None). Read with site-template evidence (:class:`ReadJob`
-    ``template``): ``keys`` of the candidate blocks, those ``repeated`` on other pages, and the
+    ``template``): ``keys`` of the candidate blocks, those ``repeated`` on other pages, those the
+    single-page judge ``rejected``, and the
     findings only the template made (``lifted``, with their block's key)."""
 
     content_hash: str | None = None
@@ -50,6 +51,7 @@ class Reading:
     reused: bool = False
     keys: frozenset[str] | None = None
     repeated: frozenset[str] = frozenset()
+    rejected: frozenset[str] = frozenset()
     lifted: dict[Finding, str] = field(default_factory=dict)
 
 
@@ -82,7 +84,14 @@ def detect(detector: Detector, page: ParsedPage, content_hash: str | None, job: 
     if job.template is None:
         return Reading(content_hash, detector.detect_parsed(page, url=url, outlet_rules=rules))
     found = detector.detect_site(page, job.template, url=url, outlet_rules=rules)
-    return Reading(content_hash, found.findings, keys=found.keys, repeated=found.repeated, lifted=found.lifted)
+    return Reading(
+        content_hash,
+        found.findings,
+        keys=found.keys,
+        repeated=found.repeated,
+        rejected=found.rejected,
+        lifted=found.lifted,
+    )
 
 
 @dataclass(frozen=True)

@@ -202,3 +202,20 @@ def test_site_template_counts_other_pages_only() -> None:
     template.update("b", ("k2",))  # the page changed: its old blocks no longer count
     assert template.for_page("a", a) == {"k2": 1}
     assert template.repeated("a", ("k1", "k2")) == frozenset({"k2"})
+
+
+def test_an_unchanged_page_is_read_again_only_when_a_block_it_was_denied_changes_template_status() -> None:
+    """A 304 page is re-read when the template could change its findings: when a block the single-page
+    judge rejected joins or leaves the template. An accepted block whose key changes on the other pages
+    (an appeal with a "raised so far" counter) changes nothing on this page and costs no re-read."""
+    page = PageState(baselined=True, keys=("appeal-1", "prose-label"), repeated=(), rejected=("prose-label",))
+    template = SiteTemplate({"a": page, "b": PageState(keys=("appeal-1",)), "c": PageState(keys=("appeal-1",))})
+    assert not template.moved("a", page)  # the appeal repeats now, but it was a finding on its own anyway
+
+    template.update("b", ("appeal-2", "prose-label"))  # another page prints the same label paragraph
+    assert template.moved("a", page)
+
+    upgraded = PageState(baselined=True, keys=("appeal-1",), repeated=("appeal-1",))  # no `rejected` stored yet
+    template.update("b", ())
+    template.update("c", ())
+    assert template.moved("a", upgraded)  # unknown verdicts: every block counts

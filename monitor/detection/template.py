@@ -30,14 +30,16 @@ class Detection:
     """A page's findings with site-template evidence, and what the outlet's other pages need of it.
 
     ``keys``: the keys of its candidate blocks (blocks holding a rule anchor); ``repeated``: those
-    that were in the site template; ``lifted``: each finding that only the template made (the
-    single-page judge rejected it for its placement), with its block's key.
+    that were in the site template; ``rejected``: those the single-page judge rejected for some rule
+    (only their place in the template can change what the page shows); ``lifted``: each finding that
+    only the template made (the single-page judge rejected it for its placement), with its block's key.
     """
 
     findings: list[Finding]
     keys: frozenset[str] = frozenset()
     lifted: dict[Finding, str] = field(default_factory=dict)
     repeated: frozenset[str] = frozenset()
+    rejected: frozenset[str] = frozenset()
 
 
 def block_key(norm: str) -> str:
@@ -52,6 +54,7 @@ class SiteEvidence:
     template: Mapping[str, int]
     keys: set[str] = field(default_factory=set)
     repeated: set[str] = field(default_factory=set)
+    rejected: set[str] = field(default_factory=set)
     lifted: dict[Finding, str] = field(default_factory=dict)
 
     def judge(
@@ -66,6 +69,8 @@ class SiteEvidence:
         """The single-page ``verdict`` on block ``i``, lifted or annotated when the block repeats."""
         key = block_key(norms[i])
         self.keys.add(key)
+        if verdict[0] is None:
+            self.rejected.add(key)
         others = self.template.get(key, 0)
         if others < 1:
             return verdict
