@@ -46,7 +46,8 @@ class PageState:
     Site template (:class:`SiteTemplate`): ``keys`` identify the candidate blocks at the latest
     detection (None: not known yet, e.g. a state written before template evidence existed);
     ``fresh`` those that first appeared then; ``repeated`` those in the site template then;
-    ``rejected`` those the single-page judge rejected (None: not known, read as all of ``keys``).
+    ``rejected`` those the single-page judge rejected only for their placement, which the template
+    could lift (None: not known, read as all of ``keys``).
     """
 
     confirmed: tuple[Finding, ...] = ()
@@ -257,9 +258,10 @@ class SiteTemplate:
         """Whether the other pages now repeat another set of the page's candidate blocks than at its last
         detection (or its blocks are not known yet): its unchanged content must be read again.
 
-        Only blocks the single-page judge rejected count: a block accepted on its own is a finding
-        whatever the other pages show, and a block with a counter or a clock in it (an appeal's "raised
-        so far") changes its key on every fetch, which must not re-read every unchanged page."""
+        Only blocks the single-page judge rejected for their placement count: a block accepted on its
+        own is a finding whatever the other pages show, one rejected for what it is (a menu link, a
+        teaser) stays rejected, and a block with a counter in it (an appeal's "raised so far") changes
+        its key on every fetch, which must not re-read every unchanged page."""
         if state.keys is None:
             return state.baselined
         sensitive = frozenset(state.keys if state.rejected is None else state.rejected)

@@ -30,8 +30,8 @@ class Detection:
     """A page's findings with site-template evidence, and what the outlet's other pages need of it.
 
     ``keys``: the keys of its candidate blocks (blocks holding a rule anchor); ``repeated``: those
-    that were in the site template; ``rejected``: those the single-page judge rejected for some rule
-    (only their place in the template can change what the page shows); ``lifted``: each finding that
+    that were in the site template; ``rejected``: those the single-page judge rejected only for their
+    placement (only their place in the template can change what the page shows); ``lifted``: each finding that
     only the template made (the single-page judge rejected it for its placement), with its block's key.
     """
 
@@ -66,24 +66,27 @@ class SiteEvidence:
         own: Sequence[re.Pattern[str]],
         verdict: tuple[Finding | None, int],
     ) -> tuple[Finding | None, int]:
-        """The single-page ``verdict`` on block ``i``, lifted or annotated when the block repeats."""
+        """The single-page ``verdict`` on block ``i``, lifted or annotated when the block repeats.
+
+        A block rejected only for its placement is *liftable* (recorded whether or not it repeats now):
+        only such a block joining or leaving the template can change what the page shows."""
         key = block_key(norms[i])
         self.keys.add(key)
-        if verdict[0] is None:
-            self.rejected.add(key)
         others = self.template.get(key, 0)
+        if others >= 1:
+            self.repeated.add(key)
+        finding, last = verdict
+        if finding is not None:
+            return (replace(finding, template_pages=others + 1), last) if others >= 1 else verdict
+        finding, last = judge_run(rule, blocks, norms, i, own, template=True)
+        if finding is None or _linked(blocks[i], finding.matched):
+            return verdict
+        self.rejected.add(key)
         if others < 1:
             return verdict
-        self.repeated.add(key)
-        finding, last = verdict
-        if finding is None:
-            finding, last = judge_run(rule, blocks, norms, i, own, template=True)
-            if finding is None or _linked(blocks[i], finding.matched):
-                return verdict
-            finding = replace(finding, template_pages=others + 1)
-            self.lifted[finding] = key
-            return finding, last
-        return replace(finding, template_pages=others + 1), last
+        finding = replace(finding, template_pages=others + 1)
+        self.lifted[finding] = key
+        return finding, last
 
 
 def _linked(block: Block, matched: str) -> bool:
