@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
@@ -16,11 +17,13 @@ from monitor.crawl import FetchSettings
 from monitor.detect import Detector
 from monitor.errors import ConfigError
 from monitor.notify import Channel
-from monitor.notify.render import Renderer
 from monitor.outcomes import Signature, load_signatures
 from monitor.reader import PageReader, ReaderSpec, worker_count
 from monitor.rules import SelectorRule, load_rule_set
 from monitor.store import Store
+
+if TYPE_CHECKING:
+    from monitor.notify.render import Renderer
 
 
 @dataclass
@@ -32,26 +35,33 @@ class App:
     store: Store
     detector: Detector
     archive: WarcArchive
-    renderer: Renderer
     signatures: list[Signature]
+    templates_dir: Path | None = None
 
     @classmethod
     def open(cls, config: Config) -> App:
         base = config_base(config)
         rule_set = load_rule_set([base / p for p in config.detection.extra_packs], config.detection.disable_rules)
         templates = base / config.mail.templates_dir if config.mail.templates_dir else None
+        if templates is not None and not templates.is_dir():  # what Renderer checks, without building it yet
+            raise ConfigError(f"templates_dir: {templates} is not a directory")
         return cls(
             config=config,
             base_dir=base,
             store=Store.open(resolve_db_url(config.storage.url, base)),
             detector=Detector(rule_set),
             archive=WarcArchive(base / config.storage.archive_dir),
-            renderer=Renderer(templates),
+            templates_dir=templates,
             signatures=load_signatures([base / p for p in config.detection.extra_outcomes]),
         )
 
     def close(self) -> None:
         self.store.close()
+
+    @functools.cached_property
+    def renderer(self) -> Renderer:
+        """Built on first use: Jinja2 and the CSS inliner (~15 MB) stay out of a check with nothing to send."""
+        return _renderer(self.templates_dir)
 
     @functools.cached_property
     def channel(self) -> Channel:
@@ -113,7 +123,7 @@ def check_components(config: Config) -> None:
     steps = [
         lambda: load_rule_set([base / p for p in config.detection.extra_packs], config.detection.disable_rules),
         lambda: load_signatures([base / p for p in config.detection.extra_outcomes]),
-        lambda: Renderer(base / config.mail.templates_dir if config.mail.templates_dir else None),
+        lambda: _renderer(base / config.mail.templates_dir if config.mail.templates_dir else None),
         lambda: make_channel(config, base),
     ]
     for step in steps:
@@ -129,6 +139,12 @@ def check_components(config: Config) -> None:
                 problems.append(f"{config.source}: outlets[{i}].rules[{j}].selector: invalid CSS selector: {exc}")
     if problems:
         raise ConfigError(problems)
+
+
+def _renderer(templates_dir: Path | None) -> Renderer:
+    from monitor.notify.render import Renderer  # imported here: see App.renderer
+
+    return Renderer(templates_dir)
 
 
 def resolve_db_url(url: str, base: Path) -> str:

@@ -22,14 +22,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Protocol
-
-from jinja2 import TemplateError
+from typing import TYPE_CHECKING, Protocol
 
 from monitor.errors import PermanentDeliveryError, TemporaryDeliveryError
 from monitor.models import Event
 from monitor.notify.base import Channel, ChannelUnavailableError
-from monitor.notify.render import Renderer
+
+if TYPE_CHECKING:
+    from monitor.notify.render import Renderer
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +103,8 @@ def render_delivery(delivery: Delivery, renderer: Renderer, sender: str) -> Emai
 
 
 async def _attempt(delivery: Delivery, channel: Channel, renderer: Renderer, sender: str) -> None:
+    from jinja2 import TemplateError  # imported with the renderer: not by a process that never renders
+
     try:
         message = render_delivery(delivery, renderer, sender)
     except TemplateError as exc:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from monitor.errors import StoreError
@@ -89,12 +89,16 @@ def to_deliveries(session: Session, rows: Sequence[DeliveryRow]) -> list[Deliver
 
 
 def due(session: Session, now: datetime) -> list[Delivery]:
-    rows = session.scalars(
-        select(DeliveryRow)
-        .where(DeliveryRow.status == "pending", DeliveryRow.next_attempt_at <= now)
-        .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
-    )
+    rows = session.scalars(_due(now).order_by(DeliveryRow.next_attempt_at, DeliveryRow.id))
     return to_deliveries(session, list(rows))
+
+
+def any_due(session: Session, now: datetime) -> bool:
+    return session.scalars(_due(now).limit(1)).first() is not None
+
+
+def _due(now: datetime) -> Select[tuple[DeliveryRow]]:
+    return select(DeliveryRow).where(DeliveryRow.status == "pending", DeliveryRow.next_attempt_at <= now)
 
 
 def _row(session: Session, delivery_id: int) -> DeliveryRow:

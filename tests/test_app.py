@@ -1,0 +1,55 @@
+"""The composition root: what App.open refuses, and what it builds only when first needed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from cli_helpers import REPO, cli, put, watchlist
+from mockserver import MockServer
+
+from monitor.app import App
+from monitor.config import load_config
+from monitor.errors import ConfigError
+
+PAGE = (REPO / "seeds" / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_missing_templates_dir_stops_a_check_before_it_fetches(tmp_path: Path) -> None:
+    config = watchlist(
+        tmp_path, "  - name: Outlet\n    homepage: https://example.org/\n", "mail: {templates_dir: nope}\n"
+    )
+    with pytest.raises(ConfigError, match=r"templates_dir: .*nope is not a directory"):
+        App.open(load_config(config))
+    ran = cli("check", "--once", "--config", str(config))
+    assert ran.code != 0
+    assert "is not a directory" in ran.err
+
+
+_CHECK_AND_REPORT = """
+import sys
+from monitor.app import App
+from monitor.check import check_once
+from monitor.config import load_config
+from monitor.crawl import run
+
+app = App.open(load_config(sys.argv[1]))
+summary = run(lambda: check_once(app, app.config.outlets))
+print(summary.fetched, "renderer" in vars(app), "channel" in vars(app), "jinja2" in sys.modules)
+"""
+
+
+def test_a_check_with_nothing_to_send_builds_no_renderer_or_channel(tmp_path: Path, mockserver: MockServer) -> None:
+    """Jinja2, the CSS inliner and an SMTP channel are loaded for the first message, not for every check
+    (a check is its own process here: Twisted's reactor runs once per process)."""
+    url = mockserver.url(f"/mutable/{uuid.uuid4().hex}")
+    put(url, PAGE)
+    config = watchlist(tmp_path, f"  - name: Outlet\n    homepage: {url}\n")
+    ran = subprocess.run(
+        [sys.executable, "-c", _CHECK_AND_REPORT, str(config)], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == ["1", "False", "False", "False"]
