@@ -24,7 +24,7 @@ from monitor.notify.deliver import drain
 from monitor.observation import begin_observation, recipients_for
 from monitor.observe import SiteTemplate
 from monitor.reader import PageReader, Reading, ReadJob, Recorder
-from monitor.store import OutletSpec, PageInfo, Store
+from monitor.store import OutletSpec, PageInfo
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,13 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     # The whole watchlist, not just the outlets of this check: the others stay active (``state``, ``status``).
     app.store.sync_outlets([outlet_spec(o) for o in app.config.outlets])
     coverage_before = coverage_snapshots(app, outlets)
+    # What the store knows of the watched pages, read once: no per-page queries before each write.
     watched = [url for outlet in outlets for url in outlet.page_urls()]
-    pages = KnownPages(app.store, watched)
-    requests, owners = build_requests(outlets, app.store.page_validators(watched))
+    known = app.store.page_infos(watched)
+    # Per outlet: the candidate blocks its pages carry, so what repeats across them (kept current page by page).
+    templates = {o.name: SiteTemplate({u: known[u].state for u in o.page_urls() if u in known}) for o in outlets}
+    preloaded = set(watched)
+    requests, owners = build_requests(outlets, known)
     summary = CheckSummary()
     kinds = {r.url: r.kind for r in requests}
     reader = app.page_reader(len(watched))
@@ -77,9 +81,11 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
             log.warning("event=not_fetched url=%s cause=%s", result.url, result.error)
             summary.skipped += 1
             return
-        info = pages.take(outlet, result.url)
+        # A followed article was not preloaded; a URL seen twice in one check must see its first write.
+        info = known.pop(result.url, None) if result.url in preloaded else app.store.page_info(result.url)
+        preloaded.discard(result.url)
         is_feed = kinds.get(result.url, "page") != "page"
-        template = None if is_feed else pages.template(outlet)  # a feed is not one of the outlet's pages
+        template = None if is_feed else templates[outlet.name]  # a feed is not one of the outlet's pages
         observation = begin_observation(app, outlet, result, info, template)
 
         def record(reading: Reading) -> None:
@@ -102,10 +108,10 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     for outlet in outlets:
         before, after = coverage_before[outlet.name], coverage_after[outlet.name]
         # What recognition alone moved has no baseline to cross from (the pages did not change).
-        before = {c: v for c, v in before.items() if c not in pages.recognised(outlet)}
+        before = {c: v for c, v in before.items() if c not in templates[outlet.name].recognised}
         summary.events.extend(record_coverage_events(app, outlet, before, route, after))
     sent = 0
-    if send and app.store.any_due(utcnow()):  # nothing to send: no renderer or SMTP channel to build
+    if send:
         sent = (await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)).sent
     log.info(
         "event=check_done fetched=%d unchanged=%d failed=%d events=%d sent=%d read_by_worker=%d worker_rss_mb=%.0f",
@@ -128,52 +134,16 @@ def reading_of(reader: PageReader, job: ReadJob, future: Future[Reading]) -> Rea
         return reader.recover(job)
 
 
-class KnownPages:
-    """What the store knows of each watched page, read one outlet at a time when its first result comes
-    back: one query per outlet instead of three per page, without holding every page state of a large
-    watchlist in memory at once. Each outlet's :class:`SiteTemplate` is built from the same read."""
-
-    def __init__(self, store: Store, watched: Sequence[str]) -> None:
-        self._store = store
-        self._unread = set(watched)  # watched pages whose stored facts nobody took yet
-        self._infos: dict[str, PageInfo] = {}
-        self._templates: dict[str, SiteTemplate] = {}
-
-    def take(self, outlet: Outlet, url: str) -> PageInfo | None:
-        """The page's stored facts, read before this check wrote anything for it (None: never seen)."""
-        self.template(outlet)
-        if url in self._unread:
-            self._unread.discard(url)
-            return self._infos.pop(url, None)
-        # A followed article, or a page listed under another outlet too: read it now (with any write of
-        # this check already in).
-        return self._store.page_info(url)
-
-    def template(self, outlet: Outlet) -> SiteTemplate:
-        template = self._templates.get(outlet.name)
-        if template is None:
-            urls = [url for url in outlet.page_urls() if url in self._unread]
-            infos = self._store.page_infos(urls)
-            self._infos.update(infos)
-            template = self._templates[outlet.name] = SiteTemplate({u: i.state for u, i in infos.items()})
-        return template
-
-    def recognised(self, outlet: Outlet) -> set[str]:
-        """Categories recognition alone moved on the outlet's pages in this check (see :class:`SiteTemplate`)."""
-        template = self._templates.get(outlet.name)
-        return template.recognised if template is not None else set()
-
-
 def build_requests(
-    outlets: Sequence[Outlet], validators: Mapping[str, tuple[str | None, str | None]]
+    outlets: Sequence[Outlet], known: Mapping[str, PageInfo]
 ) -> tuple[list[FetchRequest], dict[str, Outlet]]:
     """One request per page (conditional when the store has its validators), feed and sitemap."""
     requests: list[FetchRequest] = []
     owners: dict[str, Outlet] = {}
     for outlet in outlets:
         for url in outlet.page_urls():
-            etag, modified = validators.get(url, (None, None))
-            requests.append(FetchRequest(url, etag=etag, last_modified=modified))
+            info = known.get(url) or PageInfo()
+            requests.append(FetchRequest(url, etag=info.etag, last_modified=info.last_modified))
             owners[url] = outlet
         for kind, urls in (("feed", outlet.feeds), ("sitemap", outlet.sitemaps)):
             for url in urls:

@@ -141,7 +141,7 @@ class Store:
     def page_infos(self, urls: Sequence[str]) -> dict[str, PageInfo]:
         """Validators, state and content hash of every known page among ``urls``, in one read.
 
-        A check reads this once per outlet instead of three queries per page."""
+        A check reads this once for its whole watchlist instead of three queries per page."""
         infos: dict[str, PageInfo] = {}
         columns = (PageRow.url, PageRow.etag, PageRow.last_modified, PageRow.content_hash, PageRow.state)
         with self._tx() as s:
@@ -151,16 +151,6 @@ class Store:
                     page_state = None if state is None else PageState.from_dict(state)
                     infos[url] = PageInfo(etag, modified, content_hash, page_state)
         return infos
-
-    def page_validators(self, urls: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
-        """The last ETag and Last-Modified of every known page among ``urls`` (a check's conditional GETs)."""
-        out: dict[str, tuple[str | None, str | None]] = {}
-        with self._tx() as s:
-            for start in range(0, len(urls), _IN_CHUNK):
-                chunk = list(urls[start : start + _IN_CHUNK])
-                query = select(PageRow.url, PageRow.etag, PageRow.last_modified).where(PageRow.url.in_(chunk))
-                out.update((url, (etag, modified)) for url, etag, modified in s.execute(query))
-        return out
 
     def page_info(self, url: str) -> PageInfo | None:
         return self.page_infos([url]).get(url)
@@ -294,11 +284,6 @@ class Store:
     def due_deliveries(self, now: datetime) -> list[Delivery]:
         with self._tx() as s:
             return outbox.due(s, now)
-
-    def any_due(self, now: datetime) -> bool:
-        """Whether some delivery is due now (without loading it)."""
-        with self._tx() as s:
-            return outbox.any_due(s, now)
 
     def deliveries(self, *, status: str | None = None) -> list[Delivery]:
         """All deliveries (optionally of one status), oldest first."""
