@@ -285,6 +285,11 @@ class Store:
         with self._tx() as s:
             return outbox.due(s, now)
 
+    def any_due(self, now: datetime) -> bool:
+        """Whether some delivery is due now (without loading it)."""
+        with self._tx() as s:
+            return outbox.any_due(s, now)
+
     def deliveries(self, *, status: str | None = None) -> list[Delivery]:
         """All deliveries (optionally of one status), oldest first."""
         with self._tx() as s:
