@@ -111,8 +111,12 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
         before = {c: v for c, v in before.items() if c not in templates[outlet.name].recognised}
         summary.events.extend(record_coverage_events(app, outlet, before, route, after))
     sent = 0
-    if send and app.store.any_due(utcnow()):  # nothing to send: no renderer or SMTP channel to build
-        sent = (await drain(app.store, app.channel, app.renderer, sender=app.config.mail.sender, now=utcnow)).sent
+    if send:
+        # Built even with nothing to send: a missing SMTP password must fail this check, not the first
+        # alert. The renderer (Jinja2, the CSS inliner) waits for a message that is due.
+        channel = app.channel
+        if app.store.any_due(utcnow()):
+            sent = (await drain(app.store, channel, app.renderer, sender=app.config.mail.sender, now=utcnow)).sent
     log.info(
         "event=check_done fetched=%d unchanged=%d failed=%d events=%d sent=%d read_by_worker=%d worker_rss_mb=%.0f",
         summary.fetched,
