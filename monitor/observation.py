@@ -47,12 +47,15 @@ class Observation:
         same_rules = previous is not None and previous.rules == self.version
         if previous is not None and self.template is not None and self.template.moved(result.url, previous):
             same_rules = False  # the other pages now repeat other blocks of it: read the same content again
+        revisit = result.not_modified and previous is not None
+        if revisit and (same_rules or self.last_hash is None):  # the common 304: its findings stand as stored
+            return Reading(self.last_hash, last_seen(previous))
+        if is_feed and not revisit:
+            return Reading(None, [])
         template = self.template.for_page(result.url, previous) if self.template is not None else None
         job = ReadJob(result, tuple(app.outlet_rules(self.outlet)), template=template)
-        if result.not_modified and previous is not None:
-            return reuse_or_redetect(app, job, previous, self.last_hash, same_rules=same_rules)
-        if is_feed:
-            return Reading(None, [])
+        if revisit:
+            return reuse_or_redetect(app, job, previous, self.last_hash)
         return replace(job, reuse_hash=self.last_hash if previous is not None and same_rules else None)
 
     def record(self, reading: Reading) -> list[Event]:
@@ -123,12 +126,10 @@ def archivable(result: FetchResult) -> bool:
     return result.status is not None and not result.not_modified
 
 
-def reuse_or_redetect(
-    app: App, job: ReadJob, previous: PageState, last_hash: str | None, *, same_rules: bool
-) -> Reading:
-    """A 304: the page is what we stored. Its findings stand, unless the rules changed since they were made
-    (a disabled rule, a new pack, an upgrade) or the site template moved: then the stored body is read again."""
-    body = None if same_rules or last_hash is None else app.store.body(last_hash)
+def reuse_or_redetect(app: App, job: ReadJob, previous: PageState, last_hash: str) -> Reading:
+    """A 304 after the rules changed since its findings were made (a disabled rule, a new pack, an upgrade)
+    or the site template moved: the stored body is read again (the stored findings stand without one)."""
+    body = app.store.body(last_hash)
     if body is None:
         return Reading(last_hash, last_seen(previous))
     page = ParsedPage.parse(decode_html(body, job.result.headers.get("content-type")))
