@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,7 +85,10 @@ class App:
 
     @functools.cached_property
     def _rules_digest(self) -> str:
-        enabled = sorted(repr(rule) for rule in self.detector.rule_set.rules if rule.enabled)
+        # A pack's file name, not its path: the same rules installed elsewhere must not re-detect every page.
+        enabled = sorted(
+            repr(replace(rule, source=Path(rule.source).name)) for rule in self.detector.rule_set.rules if rule.enabled
+        )
         return sha256("\n".join([__version__, *enabled]).encode()).hexdigest()
 
     def rules_version(self, outlet: Outlet) -> str:

@@ -54,3 +54,29 @@ def test_a_check_with_nothing_to_send_builds_no_renderer(tmp_path: Path, mockser
     )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split() == ["1", "False", "True", "False"]
+
+
+_PACK = (
+    "pack: mine\nrules:\n  - id: my-appeal\n    category: donation_appeal\n    anchors: [kofi]\n"
+    "    patterns: ['{pattern}']\n"
+)
+
+
+def _rules_version(tmp_path: Path, where: str, pattern: str) -> str:
+    pack = tmp_path / where / "mine.yaml"
+    pack.parent.mkdir(parents=True)
+    pack.write_text(_PACK.format(pattern=pattern), encoding="utf-8")
+    outlets = "  - name: Outlet\n    homepage: https://example.org/\n"
+    config = watchlist(tmp_path / where, outlets, f"detection: {{extra_packs: [{pack}]}}\n")
+    app = App.open(load_config(config))
+    try:
+        return app.rules_version(app.config.outlets[0])
+    finally:
+        app.close()
+
+
+def test_the_same_rules_installed_elsewhere_keep_their_version_and_an_edited_rule_does_not(tmp_path: Path) -> None:
+    # A new version re-detects every stored page: moving an install must not, editing a rule must.
+    here = _rules_version(tmp_path, "install-a", "buy us a kofi")
+    assert _rules_version(tmp_path, "install-b", "buy us a kofi") == here
+    assert _rules_version(tmp_path, "install-c", "buy me a kofi") != here
