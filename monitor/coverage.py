@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from monitor.config import Config, Outlet
 from monitor.models import CATEGORIES, Change, Event, FindingChange
-from monitor.store import CategoryState
 from monitor.store import OutletCoverage as Coverage
+from monitor.store import PagePresence
 from monitor.store.state import coverage as count_coverage
 
 if TYPE_CHECKING:
@@ -25,19 +25,18 @@ if TYPE_CHECKING:
 MIN_PAGES = 2
 
 
-def content_states(
-    states: Sequence[CategoryState], outlet: Outlet, fresh_since: datetime | None = None
-) -> list[CategoryState]:
-    """The per-page states of ``outlet`` without its feed and sitemap URLs, and — with ``fresh_since`` —
-    only pages checked since then: an article that left the feed long ago no longer says what the outlet
-    prints today."""
+def content_pages(
+    pages: Sequence[PagePresence], outlet: Outlet, fresh_since: datetime | None = None
+) -> list[PagePresence]:
+    """The pages of ``outlet`` without its feed and sitemap URLs, and — with ``fresh_since`` — only pages
+    checked since then: an article that left the feed long ago no longer says what the outlet prints today."""
     discovery = set(outlet.feeds) | set(outlet.sitemaps)
     return [
-        s
-        for s in states
-        if s.outlet == outlet.name
-        and s.url not in discovery
-        and (fresh_since is None or (s.last_checked_at is not None and _utc(s.last_checked_at) >= fresh_since))
+        p
+        for p in pages
+        if p.outlet == outlet.name
+        and p.url not in discovery
+        and (fresh_since is None or (p.last_checked_at is not None and _utc(p.last_checked_at) >= fresh_since))
     ]
 
 
@@ -51,15 +50,15 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def coverage(states: Sequence[CategoryState]) -> dict[str, Coverage]:
-    """One outlet's states → its coverage per category (the store's own count, keyed by category)."""
-    return {c.category: c for c in count_coverage(states)}
+def coverage(pages: Sequence[PagePresence]) -> dict[str, Coverage]:
+    """One outlet's pages → its coverage per category (the store's own count, keyed by category)."""
+    return {c.category: c for c in count_coverage(pages)}
 
 
 def snapshot(app: App, outlet: Outlet) -> dict[str, Coverage]:
     """The outlet's coverage per category now (confirmed findings of its baselined pages)."""
     since = fresh_since(app.config, outlet, datetime.now(UTC))
-    return coverage(content_states(app.store.category_states(outlet=outlet.name), outlet, since))
+    return coverage(content_pages(app.store.page_presence(outlet=outlet.name), outlet, since))
 
 
 def snapshots(app: App, outlets: Sequence[Outlet]) -> dict[str, dict[str, Coverage]]:
@@ -67,12 +66,12 @@ def snapshots(app: App, outlets: Sequence[Outlet]) -> dict[str, dict[str, Covera
     check of 1,000 outlets re-read every page's state (and every snapshot's date) 2,000 times."""
     if len(outlets) == 1:
         return {outlets[0].name: snapshot(app, outlets[0])}
-    by_outlet: dict[str, list[CategoryState]] = defaultdict(list)
-    for state in app.store.category_states():
-        by_outlet[state.outlet].append(state)
+    by_outlet: dict[str, list[PagePresence]] = defaultdict(list)
+    for page in app.store.page_presence():
+        by_outlet[page.outlet].append(page)
     now = datetime.now(UTC)
     return {
-        o.name: coverage(content_states(by_outlet.get(o.name, []), o, fresh_since(app.config, o, now))) for o in outlets
+        o.name: coverage(content_pages(by_outlet.get(o.name, []), o, fresh_since(app.config, o, now))) for o in outlets
     }
 
 

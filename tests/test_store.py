@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -435,6 +436,25 @@ def test_category_states_and_coverage(store):
     assert shares[("Example", "donation_appeal")] == (1, 2, 0.5)
     assert shares[("Example", "paywall")] == (0, 2, 0.0)
     assert store.category_states(outlet="Nobody") == []
+
+
+def test_coverage_counts_every_page_of_the_outlet_for_a_category_outside_the_known_ones(store):
+    other, unseen = "https://example.org/news/2", "https://example.org/news/3"
+    store.sync_outlets([OutletSpec("Example", urls=(URL, other, unseen))])
+    custom = replace(LABEL, category="registry_notice")  # a user's own rule pack's category
+    check(store, T0, [custom, APPEAL])
+    result = FetchResult(other, other, 200, {}, b"p2", T0)
+    state, _ = observe(None, fetch_ok=True, findings=[APPEAL])
+    store.record_observation(
+        outlet="Example", url=other, fetch=result, content_hash="p2", findings=[APPEAL], state=state, changes=[]
+    )
+    presence = {p.url: p.categories for p in store.page_presence()}
+    assert presence == {URL: {"registry_notice", "donation_appeal"}, other: {"donation_appeal"}}  # unseen: no state
+    shares = {c.category: (c.pages_present, c.pages_checked) for c in store.coverage("Example")}
+    assert shares["registry_notice"] == (1, 2)  # out of both checked pages, not only the one carrying it
+    assert shares["donation_appeal"] == (2, 2)
+    assert shares["paywall"] == (0, 2)
+    assert store.page_presence(outlet="Nobody") == []
 
 
 def test_page_infos_reads_what_a_check_needs_for_every_watched_page_at_once(store):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from monitor.commands.inspect import opened_app
 from monitor.commands.output import csv_safe, print_json, print_table, shorten
 from monitor.config import parse_duration
-from monitor.coverage import content_states, fresh_since
+from monitor.coverage import content_pages, fresh_since
 from monitor.coverage import coverage as outlet_coverage
 from monitor.store import CategoryState, OutletCoverage
 
@@ -51,12 +51,13 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 def cmd_state(args: argparse.Namespace) -> int:
     with opened_app(args.config) as app:
         states = without_discovery_urls(app, app.store.category_states(outlet=args.outlet))
+        pages = app.store.page_presence(outlet=args.outlet)
         now = datetime.now(UTC)
         # The share counts the outlet's current pages, as coverage events do (see monitor.coverage).
         coverage = [
             c
             for outlet in app.config.outlets
-            for c in outlet_coverage(content_states(states, outlet, fresh_since(app.config, outlet, now))).values()
+            for c in outlet_coverage(content_pages(pages, outlet, fresh_since(app.config, outlet, now))).values()
         ]
     rows = [
         {

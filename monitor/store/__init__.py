@@ -7,7 +7,15 @@
 from __future__ import annotations
 
 from monitor.store.evidence import PruneReport
-from monitor.store.records import CategoryState, Delivery, OutletCoverage, OutletSpec, PageInfo, PageSummary
+from monitor.store.records import (
+    CategoryState,
+    Delivery,
+    OutletCoverage,
+    OutletSpec,
+    PageInfo,
+    PagePresence,
+    PageSummary,
+)
 from monitor.store.sqlite import Store
 
 __all__ = [
@@ -16,6 +24,7 @@ __all__ = [
     "OutletCoverage",
     "OutletSpec",
     "PageInfo",
+    "PagePresence",
     "PageSummary",
     "PruneReport",
     "Store",

@@ -99,6 +99,17 @@ class CategoryState:
 
 
 @dataclass(frozen=True, slots=True)
+class PagePresence:
+    """Which categories one baselined page carries now (its confirmed findings): what label coverage counts,
+    without the dates and wording of :class:`CategoryState` (a check reads it for every page, twice)."""
+
+    outlet: str
+    url: str
+    last_checked_at: datetime | None
+    categories: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class OutletCoverage:
     """On how many of an outlet's checked pages a category is present (label coverage)."""
 

@@ -24,7 +24,15 @@ from monitor.store import state as states
 from monitor.store.engine import begin_immediate, make_engine, migrate
 from monitor.store.outlets import OutletEventStore
 from monitor.store.queries import find_events, to_events
-from monitor.store.records import CategoryState, Delivery, OutletCoverage, OutletSpec, PageInfo, PageSummary
+from monitor.store.records import (
+    CategoryState,
+    Delivery,
+    OutletCoverage,
+    OutletSpec,
+    PageInfo,
+    PagePresence,
+    PageSummary,
+)
 from monitor.store.registry import RegistryStore
 from monitor.store.schema import DeliveryRow, EventRow, OutletRow, PageRow, SnapshotRow
 
@@ -334,9 +342,14 @@ class Store:
         with self._tx() as s:
             return states.category_states(s, outlet)
 
+    def page_presence(self, outlet: str | None = None) -> list[PagePresence]:
+        """Per baselined page: the categories it carries now (what label coverage counts)."""
+        with self._tx() as s:
+            return states.page_presence(s, outlet)
+
     def coverage(self, outlet: str | None = None) -> list[OutletCoverage]:
         """Per outlet and category, on how many checked pages it is present now."""
-        return states.coverage(self.category_states(outlet))
+        return states.coverage(self.page_presence(outlet))
 
     def page_summaries(self) -> list[PageSummary]:
         """Every known page with its latest check, ordered by outlet then URL."""

@@ -7,7 +7,7 @@ latest ``added``/``removed`` event, or with the page's first check when nothing 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from monitor.models import CATEGORIES, Change
 from monitor.observe import PageState
-from monitor.store.records import CategoryState, OutletCoverage
+from monitor.store.records import CategoryState, OutletCoverage, PagePresence
 from monitor.store.schema import EventRow, OutletRow, PageRow, SnapshotRow
 
 
@@ -72,14 +72,36 @@ def category_states(session: Session, outlet: str | None = None) -> list[Categor
     return result
 
 
-def coverage(states: Sequence[CategoryState]) -> list[OutletCoverage]:
-    """Per outlet and category: on how many of its checked pages the category is present."""
-    counts: dict[tuple[str, str], list[int]] = {}
-    for row in states:
-        entry = counts.setdefault((row.outlet, row.category), [0, 0])
-        entry[0] += row.present
-        entry[1] += 1
-    return [
-        OutletCoverage(outlet=outlet, category=category, pages_present=present, pages_checked=checked)
-        for (outlet, category), (present, checked) in counts.items()
-    ]
+def page_presence(session: Session, outlet: str | None = None) -> list[PagePresence]:
+    """Per baselined page of an active outlet: the categories of its confirmed findings. Two JSON paths of
+    the state, not the whole state (its block keys are most of it) nor an ORM row."""
+    query = (
+        select(OutletRow.name, PageRow.url, PageRow.last_checked_at)
+        .add_columns(PageRow.state["baselined"], PageRow.state["confirmed"])
+        .join(OutletRow, PageRow.outlet_id == OutletRow.id)
+        .where(OutletRow.active.is_(True), PageRow.state.is_not(None))
+    )
+    if outlet is not None:
+        query = query.where(OutletRow.name == outlet)
+    shared: dict[frozenset[str], frozenset[str]] = {}  # most pages carry one of a few category sets
+    result = []
+    for name, url, checked_at, baselined, confirmed in session.execute(query):
+        if not baselined:
+            continue
+        categories = frozenset(finding["category"] for finding in confirmed or ())
+        result.append(PagePresence(name, url, checked_at, shared.setdefault(categories, categories)))
+    return result
+
+
+def coverage(pages: Sequence[PagePresence]) -> list[OutletCoverage]:
+    """Per outlet and category, on how many of its pages the category is present: every known category and
+    any other one a page carries, out of all the outlet's pages."""
+    by_outlet: dict[str, list[PagePresence]] = defaultdict(list)
+    for page in pages:
+        by_outlet[page.outlet].append(page)
+    result = []
+    for outlet, its_pages in by_outlet.items():
+        carried = Counter(category for page in its_pages for category in page.categories)
+        categories = [*CATEGORIES, *sorted(set(carried) - set(CATEGORIES))]
+        result.extend(OutletCoverage(outlet, c, carried[c], len(its_pages)) for c in categories)
+    return result
