@@ -216,6 +216,17 @@ def test_sync_outlets_links_pages_and_deactivates(store):
     assert summaries[URL].active
 
 
+def test_sync_outlets_moves_a_page_to_the_outlet_that_now_lists_it_and_keeps_what_was_stored(store):
+    store.sync_outlets([OutletSpec("Example", urls=(URL,))])
+    check(store, T0, [LABEL])
+    store.sync_outlets([OutletSpec("Example"), OutletSpec("Successor", urls=(URL, "https://new.example/"))])
+    summaries = {s.url: s for s in store.page_summaries()}
+    assert summaries[URL].outlet == "Successor"
+    assert summaries[URL].checks == 1  # its history went with it
+    assert summaries["https://new.example/"].outlet == "Successor"
+    assert [f.category for f in store.page_state(URL).confirmed] == ["foreign_agent_label"]
+
+
 def test_outbox_retry_send_fail_and_counts(store):
     check(store, T0, [])
     [event] = check(store, T0 + timedelta(hours=1), [LABEL], route=lambda e: ["a@example.org"])

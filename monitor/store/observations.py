@@ -7,7 +7,7 @@ import json
 import zlib
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.models import FetchResult, Finding, FindingChange
@@ -75,13 +75,26 @@ def last_archive_ref(session: Session, page_id: int) -> str | None:
     return session.scalars(query).first()
 
 
-def pages_by_url(session: Session, urls: Sequence[str], chunk: int = 500) -> dict[str, PageRow]:
-    """The page rows of ``urls`` that exist, in a few queries (not one per URL)."""
-    found: dict[str, PageRow] = {}
+def link_pages(session: Session, owners: Mapping[str, int], chunk: int = 500) -> None:
+    """Each URL's page row linked to its outlet id, created if new: plain rows, a few statements per
+    ``chunk`` URLs, never an ORM object per page (a watchlist of 10,000 pages loaded every page's state)."""
+    urls = list(owners)
+    linked: dict[str, tuple[int, int | None]] = {}
     for start in range(0, len(urls), chunk):
-        rows = session.scalars(select(PageRow).where(PageRow.url.in_(list(urls[start : start + chunk]))))
-        found.update((row.url, row) for row in rows)
-    return found
+        rows = session.execute(
+            select(PageRow.url, PageRow.id, PageRow.outlet_id).where(PageRow.url.in_(urls[start : start + chunk]))
+        )
+        linked.update((url, (page_id, outlet_id)) for url, page_id, outlet_id in rows)
+    moved = [{"id": page_id, "outlet_id": owners[url]} for url, (page_id, was) in linked.items() if was != owners[url]]
+    if moved:
+        session.execute(update(PageRow), moved)  # bulk UPDATE by primary key
+    new = [
+        {"url": url, "outlet_id": outlet_id, "consecutive_failures": 0, "unreachable": False}
+        for url, outlet_id in owners.items()
+        if url not in linked
+    ]
+    if new:
+        session.execute(insert(PageRow), new)
 
 
 #: zlib level of stored bodies: 3 is about 2.5x faster than 6 on ~100 KB HTML for ~6 % more bytes.

@@ -128,20 +128,20 @@ class Store:
 
     def sync_outlets(self, outlets: Sequence[OutletSpec]) -> None:
         """Make the outlets table match the watchlist; outlets no longer listed become inactive."""
-        names = {spec.name for spec in outlets}
         with self._tx(write=True) as s:
-            for row in s.scalars(select(OutletRow)):
-                row.active = row.name in names
-            pages = obs.pages_by_url(s, [url for spec in outlets for url in spec.urls])
+            rows = {row.name: row for row in s.scalars(select(OutletRow))}
+            for row in rows.values():
+                row.active = False  # until the watchlist names it below
             for spec in outlets:
-                row = obs.ensure_outlet(s, spec.name)
+                row = rows.get(spec.name)
+                if row is None:
+                    row = rows[spec.name] = OutletRow(name=spec.name)
+                    s.add(row)
                 row.homepage, row.jurisdiction = spec.homepage, spec.jurisdiction
                 row.tags, row.active = list(spec.tags), True
-                for url in spec.urls:
-                    page = pages.get(url)
-                    if page is None:
-                        page = pages[url] = obs.get_page(s, url)
-                    page.outlet_id = row.id
+            s.flush()  # the new outlets' ids
+            # A URL listed under two outlets belongs to the last one, as the watchlist reads top to bottom.
+            obs.link_pages(s, {url: rows[spec.name].id for spec in outlets for url in spec.urls})
 
     def _page(self, s: Session, url: str) -> PageRow | None:
         return s.scalars(select(PageRow).where(PageRow.url == url)).one_or_none()
