@@ -15,11 +15,10 @@ from monitor.app import App
 from monitor.archive import PendingRecord
 from monitor.compress import zlib_later
 from monitor.config import Outlet
-from monitor.extract import ParsedPage, decode_html
 from monitor.models import Event, FetchResult, Finding
 from monitor.notify.routing import recipients
 from monitor.observe import PageState, SiteTemplate, describe_failure, observe, recognise
-from monitor.reader import Reading, ReadJob, detect
+from monitor.reader import Reading, ReadJob
 from monitor.store import PageInfo
 from monitor.store.observations import BLOB_LEVEL
 
@@ -126,14 +125,14 @@ def archivable(result: FetchResult) -> bool:
     return result.status is not None and not result.not_modified
 
 
-def reuse_or_redetect(app: App, job: ReadJob, previous: PageState, last_hash: str) -> Reading:
+def reuse_or_redetect(app: App, job: ReadJob, previous: PageState, last_hash: str) -> Reading | ReadJob:
     """A 304 after the rules changed since its findings were made (a disabled rule, a new pack, an upgrade)
-    or the site template moved: the stored body is read again (the stored findings stand without one)."""
+    or the site template moved: the job that reads the stored body again (the stored findings stand
+    without one). After an upgrade every page takes this path once: it goes to the reader like a new body."""
     body = app.store.body(last_hash)
     if body is None:
         return Reading(last_hash, last_seen(previous))
-    page = ParsedPage.parse(decode_html(body, job.result.headers.get("content-type")))
-    return detect(app.detector, page, last_hash, job)
+    return replace(job, result=replace(job.result, body=body), stored_hash=last_hash)
 
 
 def last_seen(state: PageState) -> list[Finding]:

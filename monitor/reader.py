@@ -63,12 +63,17 @@ class ReadJob:
     outlet_rules: tuple[SelectorRule, ...] = ()
     reuse_hash: str | None = None  # findings stored under this fingerprint still hold (same rules)
     template: dict[str, int] | None = None  # block key -> other pages of the outlet carrying it
+    # The body is the stored one of this fingerprint (a 304 read again under new rules): it was content,
+    # and its fingerprint is known.
+    stored_hash: str | None = None
 
 
 def read(job: ReadJob, detector: Detector, signatures: Sequence[Signature]) -> Reading:
     """Read one body; the page is parsed once for the outcome check, the fingerprint and the detector."""
     result = job.result
     page = ParsedPage.parse(decode_html(result.body, result.headers.get("content-type")))
+    if job.stored_hash is not None:
+        return detect(detector, page, job.stored_hash, job)
     outcome = classify(result, page.html, signatures, root=page.root)
     if outcome is not None:
         return Reading(failure=outcome.cause)

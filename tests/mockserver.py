@@ -35,7 +35,8 @@ Faults and behaviours:
     /gzip-bomb/{n}              n zero bytes gzipped, sent with Content-Encoding: gzip (tiny on the wire)
     /flaky/{key}?fails=N&status=503&retry_after=S   the first N requests for {key} fail with that status
                                 (and a Retry-After of S seconds if given), later ones answer 200
-    /mutable/{key}              GET: the body last PUT/POSTed there (with its Content-Type), 404 before
+    /mutable/{key}              GET: the body last PUT/POSTed there (with its Content-Type), 404 before;
+                                with ``?etag=1`` also an ETag of the body, and 304 when If-None-Match has it
     /echo-headers               the request headers as JSON (names lower-cased)
     /set-cookie                 sets a cookie ``session=1``
     /robots.txt                 ``User-agent: *`` / ``Disallow: /private/`` (on the second port also

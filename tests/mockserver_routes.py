@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import sys
 import threading
@@ -228,7 +229,14 @@ class Handler(BaseHTTPRequestHandler):
         if stored is None:
             self._send(404, _page("not yet", f"nothing stored under {key}"))
             return
-        self._send(200, stored[0], stored[1])
+        if "etag" not in self.query:
+            self._send(200, stored[0], stored[1])
+            return
+        etag = f'"{hashlib.sha256(stored[0]).hexdigest()[:16]}"'
+        if self.headers.get("If-None-Match") == etag:
+            self._send(304, b"", None, {"ETag": etag})
+            return
+        self._send(200, stored[0], stored[1], {"ETag": etag})
 
     def _echo_headers(self, _: str) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}

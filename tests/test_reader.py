@@ -59,6 +59,39 @@ def test_a_worker_process_reads_pages_with_the_same_events_as_the_main_process(
     assert none == [0, 0]
 
 
+def test_after_a_rules_change_unchanged_pages_answering_304_are_read_again_by_the_worker(
+    tmp_path: Path, mockserver: MockServer
+) -> None:
+    # After an upgrade every page's stored body is read again once: that must not all fall on the main process.
+    pages = [mockserver.url(f"/mutable/{uuid.uuid4().hex}?etag=1") for _ in range(6)]
+    for url in pages:
+        put(url, AFTER)
+    outlets = "".join(
+        f"  - name: Outlet {i}\n    homepage: '{url}'\n    pages: ['{url}']\n" for i, url in enumerate(pages)
+    )
+    config = watchlist(tmp_path, outlets, extra="detection: {confirmations: 1, workers: 1}\n")
+
+    def check() -> tuple[str, dict[str, bool]]:
+        ran = cli("--log-level", "INFO", "check", "--once", "--config", str(config))
+        assert ran.code == 0, ran.err
+        state = cli("state", "--json", "--config", str(config)).json()
+        labelled = {p["url"]: p["present"] for p in state["pages"] if p["category"] == "foreign_agent_label"}
+        return ran.err + ran.out, labelled
+
+    _, labelled = check()
+    assert labelled == dict.fromkeys(pages, True)
+    label_rules = sorted({f.rule for f in Detector().detect(AFTER) if f.category == "foreign_agent_label"})
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("workers: 1}", f"workers: 1, disable_rules: {label_rules}}}"),
+        encoding="utf-8",
+    )
+    log, labelled = check()
+    assert "unchanged: 6" in log  # every page answered 304...
+    assert labelled == dict.fromkeys(pages, False)  # ...and was judged again under the rules now in force
+    assert int(re.search(r"read_by_worker=(\d+)", log).group(1)) > 0
+    assert "events: 0" in log  # the pages did not change: no "removed" event
+
+
 def _job() -> ReadJob:
     body = AFTER.encode()
     headers = {"content-type": "text/html; charset=utf-8"}
