@@ -222,7 +222,8 @@ class SiteTemplate:
     the outlet's site template. Built once per check from the stored states, updated page by page."""
 
     def __init__(self, states: Mapping[str, PageState | None]) -> None:
-        self._keys: dict[str, frozenset[str]] = {}
+        # Per page its keys as given (the state's own tuple, shared): a frozenset per page of 10,000 cost 10 MB.
+        self._keys: dict[str, tuple[str, ...]] = {}
         self._counts: Counter[str] = Counter()
         self._common: set[str] = set()  # keys on two or more pages: the template itself
         # Categories some page of the outlet newly shows by recognition alone in this check: the outlet's
@@ -234,7 +235,8 @@ class SiteTemplate:
 
     def update(self, url: str, keys: Iterable[str]) -> None:
         """``url`` now carries the candidate blocks ``keys`` (replacing what it carried before)."""
-        old, new = self._keys.get(url, frozenset()), frozenset(keys)
+        given = tuple(keys)
+        old, new = set(self._keys.get(url, ())), set(given)
         for key, step in [(k, -1) for k in old - new] + [(k, 1) for k in new - old]:
             count = self._counts[key] = self._counts[key] + step
             if count >= 2:
@@ -243,7 +245,7 @@ class SiteTemplate:
                 self._common.discard(key)
                 if count <= 0:
                     del self._counts[key]
-        self._keys[url] = new
+        self._keys[url] = given
 
     def _others(self, url: str, key: str) -> int:
         return self._counts.get(key, 0) - (key in self._keys.get(url, ()))
