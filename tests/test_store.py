@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -17,7 +19,7 @@ from monitor.errors import StoreError
 from monitor.models import Change, FetchResult, Finding, FindingChange
 from monitor.observe import PageState, describe_failure, observe
 from monitor.store import OutletSpec, Store
-from monitor.store.engine import alembic_config, current_revision, head_revision, make_engine
+from monitor.store.engine import HEAD_REVISION, alembic_config, current_revision, head_revision, make_engine
 from monitor.store.schema import Base
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -72,7 +74,7 @@ def check(store, at, findings, *, body=b"<html>label</html>", route=None, state=
 
 def test_migrates_from_empty_to_head_and_matches_models(store, db_path):
     assert db_path.exists()
-    assert current_revision(store.engine) == head_revision() == "0003"
+    assert current_revision(store.engine) == head_revision() == HEAD_REVISION  # a new migration: bump it
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
@@ -311,6 +313,16 @@ def test_newer_schema_is_refused(db_path):
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(StoreError, match="migrate"):
         Store.open(f"sqlite:///{db_path}")
+
+
+def test_a_database_already_at_the_head_opens_without_loading_alembic(db_path):
+    Store.open(f"sqlite:///{db_path}").close()
+    script = (
+        "import sys; from monitor.store import Store; "
+        f"Store.open('sqlite:///{db_path}').close(); print('alembic' in sys.modules)"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "False"
 
 
 def test_any_sqlalchemy_url_in_memory():

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 
-from alembic.util import CommandError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,7 +20,7 @@ from monitor.observe import PageState
 from monitor.store import evidence, outbox
 from monitor.store import observations as obs
 from monitor.store import state as states
-from monitor.store.engine import begin_immediate, make_engine, migrate
+from monitor.store.engine import MigrationError, begin_immediate, make_engine, migrate
 from monitor.store.outlets import OutletEventStore
 from monitor.store.queries import find_events, to_events
 from monitor.store.records import (
@@ -64,7 +63,7 @@ class Store:
             raise StoreError(f"cannot open database {_redact(url)}: driver not installed ({exc.name or exc})") from exc
         try:
             migrate(engine)
-        except (SQLAlchemyError, OSError, CommandError) as exc:
+        except (SQLAlchemyError, OSError, MigrationError) as exc:
             engine.dispose()
             raise StoreError(f"cannot open or migrate database {_redact(url)}: {exc}") from exc
         return cls(engine)
