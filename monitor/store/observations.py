@@ -6,8 +6,9 @@ import hashlib
 import json
 import zlib
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.models import FetchResult, Finding, FindingChange
@@ -54,6 +55,45 @@ def get_page(session: Session, url: str, outlet: str | None = None) -> PageRow:
     return page
 
 
+# The statements of every observation, built once on the tables (Core: compiled once, cached; no ORM
+# statement building per page, which cost more than the SQL itself).
+_PAGES, _SNAPSHOTS = PageRow.__table__, SnapshotRow.__table__
+_PAGE_FACTS = select(_PAGES.c.id, _PAGES.c.content_hash, _PAGES.c.finding_set_id, _PAGES.c.outlet_id).where(
+    _PAGES.c.url == bindparam("url")
+)
+_LAST_ARCHIVE_REF = (
+    # Newest first along ix_snapshots_page_fetched: no sort of the page's whole history per 304.
+    select(_SNAPSHOTS.c.archive_ref)
+    .where(_SNAPSHOTS.c.page_id == bindparam("page_id"), _SNAPSHOTS.c.archive_ref.is_not(None))
+    .order_by(_SNAPSHOTS.c.fetched_at.desc(), _SNAPSHOTS.c.id.desc())
+    .limit(1)
+)
+_FINDING_SET_ID = select(FindingSetRow.__table__.c.id).where(FindingSetRow.__table__.c.digest == bindparam("digest"))
+_INSERT_SNAPSHOT = _SNAPSHOTS.insert()
+_UPDATE_PAGE = _PAGES.update().where(_PAGES.c.id == bindparam("page_key"))  # SET: the parameters given
+
+
+def page_facts(session: Session, url: str) -> Row[tuple[int, str | None, int | None, int | None]] | None:
+    """The page's id, content hash, finding set and outlet, as plain columns (no state parsed, no ORM object)."""
+    session.flush()  # Core statements do not autoflush: an earlier observation of this batch may be pending
+    return session.execute(_PAGE_FACTS, {"url": url}).first()
+
+
+def write_quiet(
+    session: Session,
+    page_id: int,
+    fetch: FetchResult,
+    content_hash: str | None,
+    set_id: int | None,
+    archive_ref: str | None,
+    state: PageState,
+) -> None:
+    """An observation with nothing to announce (most of them): its snapshot and the page's new facts as two
+    plain statements, without the ORM's unit of work (which cost more than the SQL itself)."""
+    session.execute(_INSERT_SNAPSHOT, snapshot_values(page_id, fetch, content_hash, set_id, archive_ref))
+    session.execute(_UPDATE_PAGE, {**page_values(fetch, content_hash, set_id, state), "page_key": page_id})
+
+
 def ensure_outlet(session: Session, name: str) -> OutletRow:
     row = session.scalars(select(OutletRow).where(OutletRow.name == name)).one_or_none()
     if row is None:
@@ -65,14 +105,7 @@ def ensure_outlet(session: Session, name: str) -> OutletRow:
 
 def last_archive_ref(session: Session, page_id: int) -> str | None:
     """The WARC reference of the page's latest archived response (what a 304 re-confirms)."""
-    # Newest first along ix_snapshots_page_fetched: no sort of the page's whole history per 304.
-    query = (
-        select(SnapshotRow.archive_ref)
-        .where(SnapshotRow.page_id == page_id, SnapshotRow.archive_ref.is_not(None))
-        .order_by(SnapshotRow.fetched_at.desc(), SnapshotRow.id.desc())
-        .limit(1)
-    )
-    return session.scalars(query).first()
+    return session.execute(_LAST_ARCHIVE_REF, {"page_id": page_id}).scalar()
 
 
 def link_pages(session: Session, owners: Mapping[str, int], chunk: int = 500) -> None:
@@ -119,7 +152,7 @@ def finding_set(session: Session, findings: Sequence[Finding]) -> int:
     """The id of the stored set equal to ``findings`` (same order and fields), adding it if new."""
     canonical = json.dumps([f.to_dict() for f in findings], ensure_ascii=False, sort_keys=True)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    existing = session.scalars(select(FindingSetRow.id).where(FindingSetRow.digest == digest)).first()
+    existing = session.execute(_FINDING_SET_ID, {"digest": digest}).scalar()
     if existing is not None:
         return existing
     row = FindingSetRow(digest=digest)
@@ -134,24 +167,51 @@ def load_findings(session: Session, set_id: int) -> list[Finding]:
     return [Finding(r.category, r.text, r.lang, r.rule, r.location, matched=r.matched, score=r.score) for r in rows]
 
 
+def page_values(fetch: FetchResult, content_hash: str | None, set_id: int | None, state: PageState) -> dict[str, Any]:
+    """The page's running facts (validators, hash, state, last result) after this observation."""
+    values: dict[str, Any] = {}
+    if fetch.ok and not fetch.not_modified:
+        # A 200 without validators means the server stopped sending them: forget the old ones.
+        values["etag"] = header(fetch.headers, "etag")
+        values["last_modified"] = header(fetch.headers, "last-modified")
+    if content_hash is not None:
+        values["content_hash"] = content_hash
+    if set_id is not None:
+        values["finding_set_id"] = set_id
+    values.update(
+        state=state.to_dict(),
+        last_checked_at=fetch.fetched_at,
+        last_status=fetch.status,
+        last_error=fetch.error,
+        consecutive_failures=state.consecutive_failures,
+        unreachable=state.unreachable,
+    )
+    return values
+
+
 def update_page(
     page: PageRow, fetch: FetchResult, content_hash: str | None, set_id: int | None, state: PageState
 ) -> None:
-    """Move the page's running facts (validators, hash, state, last result) to this observation."""
-    if fetch.ok and not fetch.not_modified:
-        # A 200 without validators means the server stopped sending them: forget the old ones.
-        page.etag = header(fetch.headers, "etag")
-        page.last_modified = header(fetch.headers, "last-modified")
-    if content_hash is not None:
-        page.content_hash = content_hash
-    if set_id is not None:
-        page.finding_set_id = set_id
-    page.state = state.to_dict()
-    page.last_checked_at = fetch.fetched_at
-    page.last_status = fetch.status
-    page.last_error = fetch.error
-    page.consecutive_failures = state.consecutive_failures
-    page.unreachable = state.unreachable
+    """Move the page's running facts to this observation (see :func:`page_values`)."""
+    for name, value in page_values(fetch, content_hash, set_id, state).items():
+        setattr(page, name, value)
+
+
+def snapshot_values(
+    page_id: int, fetch: FetchResult, content_hash: str | None, set_id: int | None, archive_ref: str | None
+) -> dict[str, Any]:
+    return {
+        "page_id": page_id,
+        "fetched_at": fetch.fetched_at,
+        "status": fetch.status,
+        "not_modified": fetch.not_modified,
+        "final_url": fetch.final_url if fetch.final_url and fetch.final_url != fetch.url else None,
+        "error": fetch.error,
+        "headers": kept_headers(fetch.headers),
+        "content_hash": content_hash,
+        "finding_set_id": set_id,
+        "archive_ref": archive_ref,
+    }
 
 
 def add_snapshot(
@@ -165,18 +225,7 @@ def add_snapshot(
     flush: bool = True,
 ) -> SnapshotRow:
     """A snapshot row; ``flush=False`` leaves the INSERT to the commit when nobody needs its id."""
-    row = SnapshotRow(
-        page_id=page.id,
-        fetched_at=fetch.fetched_at,
-        status=fetch.status,
-        not_modified=fetch.not_modified,
-        final_url=fetch.final_url if fetch.final_url and fetch.final_url != fetch.url else None,
-        error=fetch.error,
-        headers=kept_headers(fetch.headers),
-        content_hash=content_hash,
-        finding_set_id=set_id,
-        archive_ref=archive_ref,
-    )
+    row = SnapshotRow(**snapshot_values(page.id, fetch, content_hash, set_id, archive_ref))
     session.add(row)
     if flush:
         session.flush()

@@ -219,18 +219,28 @@ class Store:
         immediate alert for each event, written to the outbox in the same transaction.
         """
         with self._tx(write=True) as s:
-            page = obs.get_page(s, url, outlet)
-            if page.id is None:
+            # Without changes to announce, a linked page needs no ORM object: plain columns and statements.
+            known = None if changes else obs.page_facts(s, url)
+            page = None if known is not None and known.outlet_id is not None else obs.get_page(s, url, outlet)
+            if page is not None and page.id is None:
                 s.flush()  # a new page: its id is needed below
+            if page is not None:
+                page_id, last_hash, last_set = page.id, page.content_hash, page.finding_set_id
+            else:
+                assert known is not None
+                page_id, last_hash, last_set = known.id, known.content_hash, known.finding_set_id
             if fetch.not_modified:
                 # A 304 re-confirms the page's last stored content, findings and archived response.
-                content_hash = content_hash if content_hash is not None else page.content_hash
-                archive_ref = archive_ref if archive_ref is not None else obs.last_archive_ref(s, page.id)
+                content_hash = content_hash if content_hash is not None else last_hash
+                archive_ref = archive_ref if archive_ref is not None else obs.last_archive_ref(s, page_id)
             if content_hash is not None and fetch.body and not fetch.not_modified:
                 obs.store_blob(s, content_hash, fetch.body, compressed_body)
             set_id = obs.finding_set(s, findings) if findings is not None else None
             if set_id is None and fetch.not_modified:
-                set_id = page.finding_set_id
+                set_id = last_set
+            if page is None:
+                obs.write_quiet(s, page_id, fetch, content_hash, set_id, archive_ref, state)
+                return []
             snapshot = obs.add_snapshot(s, page, fetch, content_hash, set_id, archive_ref, flush=bool(changes))
             obs.update_page(page, fetch, content_hash, set_id, state)
             if not changes:
