@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from monitor import USER_AGENT
 from monitor.errors import ConfigError
 from monitor.models import CATEGORIES
-from monitor.yamlmarks import format_loc, load_with_marks, mark_for
+from monitor.yamlmarks import format_loc, load_with_marks, load_yaml, mark_for
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
 _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
@@ -304,7 +304,7 @@ class Config(_Model):
 def load_config(path: Path | str) -> Config:
     """Read and validate ``path``; raise ConfigError with one ``file:line:col: key: message`` per problem."""
     path = Path(path)
-    data, marks = load_with_marks(path)
+    data = load_yaml(path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -312,6 +312,7 @@ def load_config(path: Path | str) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
+        _, marks = load_with_marks(path)  # the positions, parsed again only for the error message
         problems = sorted((_describe(path, marks, err) for err in exc.errors()), key=_line_of)
         raise ConfigError(problems) from None
     return config.model_copy(update={"source": path.resolve()})
