@@ -70,6 +70,9 @@ _LAST_ARCHIVE_REF = (
 )
 _FINDING_SET_ID = select(FindingSetRow.__table__.c.id).where(FindingSetRow.__table__.c.digest == bindparam("digest"))
 _INSERT_SNAPSHOT = _SNAPSHOTS.insert()
+_BLOBS = BlobRow.__table__
+_BLOB_EXISTS = select(_BLOBS.c.hash).where(_BLOBS.c.hash == bindparam("hash"))
+_INSERT_BLOB = _BLOBS.insert()
 _UPDATE_PAGE = _PAGES.update().where(_PAGES.c.id == bindparam("page_key"))  # SET: the parameters given
 
 
@@ -138,9 +141,10 @@ def store_blob(session: Session, content_hash: str, body: bytes, compressed: byt
     """Keep ``body`` once per ``content_hash``: an unchanged page costs no body bytes.
 
     ``compressed``: ``zlib.compress(body, BLOB_LEVEL)`` if the caller already has it."""
-    if session.get(BlobRow, content_hash) is None:
+    # Plain statements, run at once: a later page of the same batch with the same body sees the row.
+    if session.execute(_BLOB_EXISTS, {"hash": content_hash}).first() is None:
         data = compressed if compressed is not None else zlib.compress(body, BLOB_LEVEL)
-        session.add(BlobRow(hash=content_hash, size=len(body), body=data))
+        session.execute(_INSERT_BLOB, {"hash": content_hash, "size": len(body), "body": data})
 
 
 def load_blob(session: Session, content_hash: str) -> bytes | None:
