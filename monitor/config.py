@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor import USER_AGENT
@@ -312,10 +313,19 @@ def load_config(path: Path | str) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        _, marks = load_with_marks(path)  # the positions, parsed again only for the error message
+        marks = _marks_of(path)
         problems = sorted((_describe(path, marks, err) for err in exc.errors()), key=_line_of)
         raise ConfigError(problems) from None
     return config.model_copy(update={"source": path.resolve()})
+
+
+def _marks_of(path: Path) -> dict[Any, tuple[int, int]]:
+    """The positions of ``path``'s keys, parsed again only for an error message; none where the positions
+    parser cannot follow what libyaml accepted (a merge key ``<<``): the message names the key alone."""
+    try:
+        return load_with_marks(path)[1]
+    except (ConfigError, yaml.YAMLError):
+        return {}
 
 
 def _line_of(problem: str) -> tuple[int, int]:

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 # Pages waiting for the worker before the main process reads one itself. The main process is the busier
 # one (fetching, storing): at 4, bursts of arrivals made it read ~27 % of pages inline while the worker
-# then idled; 32 bodies (~3 MB) absorb the bursts and it reads ~2 %.
+# then idled; 32 bodies absorb the bursts and it reads ~2 %. That is ~3 MB of typical 100 KB pages, and at
+# most 32 times fetch.max_bytes.
 MAX_QUEUED = 32
 AUTO_MIN_PAGES = 40  # "auto": a check reading fewer pages reads them inline
 

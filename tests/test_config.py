@@ -91,3 +91,16 @@ def test_outlet_without_pages_watches_its_homepage(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("30m", 1800), ("1h", 3600), ("1d", 86400), (45, 45)])
 def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text) == seconds
+
+
+def test_a_mistake_in_a_watchlist_using_yaml_merge_keys_is_still_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "outlets:\n  - &a {name: A, homepage: 'https://a.example/', languages: [ru]}\n"
+        "  - <<: *a\n    name: B\n    tagz: [x]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"outlets\[1\]\.tagz: unknown key"):
+        load_config(path)
+    path.write_text(path.read_text(encoding="utf-8").replace("    tagz: [x]\n", ""), encoding="utf-8")
+    assert [o.name for o in load_config(path).outlets] == ["A", "B"]  # merge keys work

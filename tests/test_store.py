@@ -325,6 +325,18 @@ def test_a_database_already_at_the_head_opens_without_loading_alembic(db_path):
     assert ran.stdout.strip() == "False"
 
 
+def test_one_page_written_with_and_without_events_in_one_batch_keeps_the_latest_facts(store):
+    store.sync_outlets([OutletSpec("Example", urls=(URL,))])
+    check(store, T0, [LABEL])
+    with store.batch():
+        assert check(store, T0 + timedelta(hours=1), [])  # removed: an event (the page row is loaded)
+        assert not check(store, T0 + timedelta(hours=2), [], status=503)  # one failure: no event
+        assert check(store, T0 + timedelta(hours=3), [LABEL])  # added again: an event
+    [page] = store.page_summaries()
+    assert (page.consecutive_failures, page.last_status) == (0, 200)
+    assert store.page_state(URL).consecutive_failures == 0
+
+
 def test_any_sqlalchemy_url_in_memory():
     with Store.open("sqlite://") as store:
         assert store.outbox_counts() == {"pending": 0, "sent": 0, "failed": 0}

@@ -95,6 +95,11 @@ def write_quiet(
     plain statements, without the ORM's unit of work (which cost more than the SQL itself)."""
     session.execute(_INSERT_SNAPSHOT, snapshot_values(page_id, fetch, content_hash, set_id, archive_ref))
     session.execute(_UPDATE_PAGE, {**page_values(fetch, content_hash, set_id, state), "page_key": page_id})
+    # A row of this page already loaded in the batch's session (an earlier observation with events) is now
+    # stale: expired, a later ORM write of the page re-reads it instead of inheriting or skipping old values.
+    cached = session.identity_map.get(session.identity_key(PageRow, page_id))
+    if cached is not None:
+        session.expire(cached)
 
 
 def ensure_outlet(session: Session, name: str) -> OutletRow:
