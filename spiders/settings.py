@@ -40,6 +40,9 @@ CONCURRENT_ITEMS = 1
 # the source was parsed again for every response (6 % of a check of 304s). Our callbacks are tested.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy's queue for crawls of many hosts, with the next host found in turn instead of by looking at all
+# of them for every request (spiders/queues.py).
+SCHEDULER_PRIORITY_QUEUE = "spiders.queues.HostTurnQueue"
 DOWNLOAD_DELAY = 0.5
 # No per-request jitter: Scrapy draws a new random delay every time it looks at a host's queue and waits
 # until one draw is under the time elapsed, so ±50 % made the real gap well above DOWNLOAD_DELAY (1,000
