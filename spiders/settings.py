@@ -92,6 +92,20 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy 2.19's robots.txt middleware lets through requests that queued while robots.txt loaded.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.middlewares.RobotsTxtForAllMiddleware": 100,
+    # Each runs on every request or response and does nothing for a monitor: its spider has no
+    # allowed_domains and no HTTP auth, and no code reads the downloader's byte counts.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+}
+# Likewise: every status reaches the spider anyway (HTTPERROR_ALLOW_ALL), a followed link's depth is
+# bounded by the spider's own follow limit, a Referer header says nothing a site should know, and the
+# meta-copy check only warns about a coding mistake.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 
 # In-process crawls share the daemon's process: no telnet console, no stats dumps to stdout, and

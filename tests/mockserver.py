@@ -46,6 +46,7 @@ Faults and behaviours:
     /feed.xml                   RSS 2.0, five items, pubDates out of document order: newest are 3, 5, 1
     /atom.xml                   Atom, three entries, newest is 2
     /feed-etag.xml              RSS listing /etag/f1 and /etag/f2 (articles that answer 304 when unchanged)
+    /feed-echo.xml              RSS listing /echo-headers?followed=1 (what a followed request sends)
     /sitemap.xml                urlset, four URLs with lastmod, newest is 4; /sitemap-index.xml lists it
     /__hits__?path=/x[&host=H]  JSON {"path": ..., "hits": N}: how many requests that path got so far
                                 (with host=127.0.0.1:PORT: only those sent with that Host header)

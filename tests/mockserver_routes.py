@@ -108,6 +108,7 @@ class Handler(BaseHTTPRequestHandler):
             ("/feed.xml", lambda _: self._send(200, self._rss(), "application/rss+xml")),
             ("/atom.xml", lambda _: self._send(200, self._atom(), "application/atom+xml")),
             ("/feed-etag.xml", lambda _: self._send(200, self._rss_etag(), "application/rss+xml")),
+            ("/feed-echo.xml", lambda _: self._send(200, self._rss_echo(), "application/rss+xml")),
             ("/sitemap.xml", lambda _: self._send(200, self._sitemap(), "application/xml")),
             ("/sitemap-index.xml", lambda _: self._send(200, self._sitemap_index(), "application/xml")),
             ("/__hits__", self._hits),
@@ -288,6 +289,10 @@ class Handler(BaseHTTPRequestHandler):
         base = self._base()
         items = "".join(f"<item><link>{base}/etag/f{n}</link></item>" for n in (1, 2))
         return f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+
+    def _rss_echo(self) -> bytes:
+        item = f"<item><link>{self._base()}/echo-headers?followed=1</link></item>"
+        return f'<?xml version="1.0"?><rss version="2.0"><channel>{item}</channel></rss>'.encode()
 
     def _atom(self) -> bytes:
         base = self._base()

@@ -58,6 +58,7 @@ def _main_requests(ms: Any) -> list[dict[str, Any]]:
         {"url": ms.url("/feed.xml"), "kind": "feed", "follow_limit": 2},
         {"url": ms.url("/atom.xml"), "kind": "feed", "follow_limit": 1},
         {"url": ms.url("/sitemap-index.xml"), "kind": "sitemap", "follow_limit": 2},
+        {"url": ms.url("/feed-echo.xml"), "kind": "feed", "follow_limit": 1},
         {"url": ms.url("/articles/1.html")},  # a duplicate: still one result
         {"url": "http://127.0.0.1:1/refused"},
         {"url": ms.url("/articles/1.html", alt=True, scheme="https")},
@@ -275,6 +276,13 @@ def test_polite_request_headers(main):
     sent = json.loads(main["/echo-headers"]["body"])
     assert sent["user-agent"].startswith("press-monitor/")
     assert "+https://" in sent["user-agent"]
+    assert "cookie" not in sent
+
+
+def test_a_followed_link_is_requested_like_a_watched_page_without_a_referer(main):
+    sent = json.loads(main["/echo-headers?followed=1"]["body"])
+    assert sent["user-agent"].startswith("press-monitor/")
+    assert "referer" not in sent  # which feed led us there is nothing the site needs to know
     assert "cookie" not in sent
 
 
