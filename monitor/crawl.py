@@ -17,10 +17,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner
@@ -191,6 +193,23 @@ def _unique(requests: Sequence[FetchRequest]) -> list[FetchRequest]:
     return list(seen.values())
 
 
+def hosts_in_turn(pages: Sequence[FetchRequest]) -> list[FetchRequest]:
+    """``pages`` reordered so consecutive requests go to different hosts (each host's own order kept).
+
+    Scrapy takes start requests only while fewer than CONCURRENT_REQUESTS are in its downloader, and a
+    host sends one request per delay: in watchlist order (an outlet's pages together), the first 128
+    taken were the pages of 13 outlets, and the other outlets started in waves, half a second apart."""
+    by_host: dict[str, deque[FetchRequest]] = {}
+    for page in pages:
+        by_host.setdefault(urlsplit(page.url).netloc, deque()).append(page)
+    ordered: list[FetchRequest] = []
+    queues = list(by_host.values())
+    while queues:
+        ordered.extend(queue.popleft() for queue in queues)
+        queues = [queue for queue in queues if queue]
+    return ordered
+
+
 def _missing(request: FetchRequest, reason: str) -> FetchResult:
     return FetchResult(
         url=request.url,
@@ -294,7 +313,7 @@ async def _crawl(
 
     crawler.signals.connect(collect, signal=signals.item_scraped)
     started = time.monotonic()
-    await runner.crawl(crawler, requests=pages, validators=validators)
+    await runner.crawl(crawler, requests=hosts_in_turn(pages), validators=validators)
     reason = (crawler.stats.get_value("finish_reason") if crawler.stats else None) or "unknown"
     log.info(
         "fetched %d URLs (%d requested, %d failed) in %.1fs, finish reason %s",

@@ -11,6 +11,7 @@ from scrapy.pqueues import DownloaderAwarePriorityQueue
 from scrapy.settings import Settings
 from scrapy.squeues import FifoMemoryQueue
 
+from monitor.crawl import FetchRequest, hosts_in_turn
 from spiders.queues import HostTurnQueue
 
 
@@ -92,3 +93,20 @@ def test_every_request_is_handed_out_once_as_by_scrapys_queue() -> None:
         while (request := queue.pop()) is not None:
             popped[name].append(request.url)
     assert sorted(popped["ours"]) == sorted(popped["scrapy's"]) == sorted(pushed)
+
+
+def test_a_crawl_starts_with_one_page_of_every_host_and_keeps_each_hosts_order() -> None:
+    watchlist = [
+        FetchRequest(f"http://{host}/{n}") for host in ("a", "b:8080", "c") for n in range(3 if host != "c" else 1)
+    ]
+    ordered = [r.url for r in hosts_in_turn(watchlist)]
+    assert ordered == [
+        "http://a/0",
+        "http://b:8080/0",
+        "http://c/0",
+        "http://a/1",
+        "http://b:8080/1",
+        "http://a/2",
+        "http://b:8080/2",
+    ]
+    assert sorted(ordered) == sorted(r.url for r in watchlist)  # nothing lost or repeated
