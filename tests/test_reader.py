@@ -24,9 +24,15 @@ BEFORE = (REPO / "seeds" / "site" / "index.html").read_text(encoding="utf-8")
 AFTER = (REPO / "seeds" / "changes" / "index.html").read_text(encoding="utf-8")
 
 
+def _one_page_outlets(pages: list[str]) -> str:
+    """The watchlist's outlets: one per URL of ``pages``, watching that page."""
+    entry = "  - name: Outlet {i}\n    homepage: '{url}'\n    pages: ['{url}']\n"
+    return "".join(entry.format(i=i, url=url) for i, url in enumerate(pages))
+
+
 def _run_checks(tmp_path: Path, pages: list[str], workers: int) -> tuple[list[tuple[str, str, str]], list[int]]:
     tmp_path.mkdir()
-    outlets = "".join(f"  - name: Outlet {i}\n    homepage: {url}\n    pages: [{url}]\n" for i, url in enumerate(pages))
+    outlets = _one_page_outlets(pages)
     config = watchlist(tmp_path, outlets, extra=f"detection: {{confirmations: 1, workers: {workers}}}\n")
     offloaded = []
     for body in (BEFORE, AFTER):
@@ -66,10 +72,7 @@ def test_after_a_rules_change_unchanged_pages_answering_304_are_read_again_by_th
     pages = [mockserver.url(f"/mutable/{uuid.uuid4().hex}?etag=1") for _ in range(6)]
     for url in pages:
         put(url, AFTER)
-    outlets = "".join(
-        f"  - name: Outlet {i}\n    homepage: '{url}'\n    pages: ['{url}']\n" for i, url in enumerate(pages)
-    )
-    config = watchlist(tmp_path, outlets, extra="detection: {confirmations: 1, workers: 1}\n")
+    config = watchlist(tmp_path, _one_page_outlets(pages), extra="detection: {confirmations: 1, workers: 1}\n")
 
     def check() -> tuple[str, dict[str, bool]]:
         ran = cli("--log-level", "INFO", "check", "--once", "--config", str(config))
