@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor import USER_AGENT
 from monitor.errors import ConfigError
 from monitor.models import CATEGORIES
-from monitor.yamlmarks import format_loc, load_with_marks, load_yaml, mark_for
+from monitor.yamlmarks import Marks, format_loc, load_with_marks, mark_for
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
 _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
@@ -305,7 +304,7 @@ class Config(_Model):
 def load_config(path: Path | str) -> Config:
     """Read and validate ``path``; raise ConfigError with one ``file:line:col: key: message`` per problem."""
     path = Path(path)
-    data = load_yaml(path)
+    data, marks = load_with_marks(path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -313,19 +312,9 @@ def load_config(path: Path | str) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        marks = _marks_of(path)
         problems = sorted((_describe(path, marks, err) for err in exc.errors()), key=_line_of)
         raise ConfigError(problems) from None
     return config.model_copy(update={"source": path.resolve()})
-
-
-def _marks_of(path: Path) -> dict[Any, tuple[int, int]]:
-    """The positions of ``path``'s keys, parsed again only for an error message; none where the positions
-    parser cannot follow what libyaml accepted (a merge key ``<<``): the message names the key alone."""
-    try:
-        return load_with_marks(path)[1]
-    except (ConfigError, yaml.YAMLError):
-        return {}
 
 
 def _line_of(problem: str) -> tuple[int, int]:
@@ -333,7 +322,7 @@ def _line_of(problem: str) -> tuple[int, int]:
     return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
 
 
-def _describe(path: Path, marks: dict[Any, tuple[int, int]], err: Any) -> str:
+def _describe(path: Path, marks: Marks, err: Any) -> str:
     loc = tuple(part for part in err["loc"] if not str(part).startswith(("function-", "union")))
     mark = mark_for(marks, loc)
     where = f"{path}:{mark[0]}:{mark[1]}" if mark else str(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,21 +11,50 @@ import yaml
 from monitor.errors import ConfigError
 
 Loc = tuple[str | int, ...]
-Marks = dict[Loc, tuple[int, int]]
-
 
 # libyaml's parser when PyYAML has it (the wheels do): a watchlist of 10,000 pages parses in a fraction of
 # the pure-Python time and memory.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse ``path`` into plain data (no marks: :func:`load_with_marks` when an error needs a position)."""
+class Marks(Mapping[Loc, tuple[int, int]]):
+    """Where each key and item of a file stood (line, column; 1-based), found only when first asked: most
+    loads are valid and never need a position, and the pure-Python pass that finds them costs ~10x the
+    parse. Positions the pass cannot follow (a merge key ``<<``, which libyaml accepted) are left out."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._found: dict[Loc, tuple[int, int]] | None = None
+
+    def _marks(self) -> dict[Loc, tuple[int, int]]:
+        if self._found is None:
+            self._found = {}
+            try:
+                node = yaml.compose(self._text, Loader=yaml.SafeLoader)
+                if node is not None:
+                    _convert(node, (), self._found)
+            except yaml.YAMLError:
+                pass  # keep what was found before the pass gave up
+        return self._found
+
+    def __getitem__(self, loc: Loc) -> tuple[int, int]:
+        return self._marks()[loc]
+
+    def __iter__(self) -> Iterator[Loc]:
+        return iter(self._marks())
+
+    def __len__(self) -> int:
+        return len(self._marks())
+
+
+def load_with_marks(path: Path) -> tuple[Any, Marks]:
+    """Parse ``path``; return the plain data and a map from key path to (line, column), both 1-based."""
     text = _read(path)
     try:
-        return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise _invalid(path, exc) from None
+    return data, Marks(text)
 
 
 def _read(path: Path) -> str:
@@ -43,20 +73,7 @@ def _invalid(path: Path, exc: yaml.YAMLError) -> ConfigError:
     return ConfigError(f"{where}: invalid YAML: {problem}")
 
 
-def load_with_marks(path: Path) -> tuple[Any, Marks]:
-    """Parse ``path``; return the plain data and a map from key path to (line, column), both 1-based."""
-    text = _read(path)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise _invalid(path, exc) from None
-    marks: Marks = {}
-    if node is None:
-        return None, marks
-    return _convert(node, (), marks), marks
-
-
-def _convert(node: yaml.Node, loc: Loc, marks: Marks) -> Any:
+def _convert(node: yaml.Node, loc: Loc, marks: dict[Loc, tuple[int, int]]) -> Any:
     marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -76,7 +93,7 @@ def _scalar(node: yaml.Node) -> Any:
     return yaml.SafeLoader("").construct_object(node, deep=True)
 
 
-def mark_for(marks: Marks, loc: Loc) -> tuple[int, int] | None:
+def mark_for(marks: Mapping[Loc, tuple[int, int]], loc: Loc) -> tuple[int, int] | None:
     """The mark of ``loc`` or of its nearest ancestor that has one."""
     for end in range(len(loc), -1, -1):
         found = marks.get(tuple(loc[:end]))

@@ -48,7 +48,7 @@ from monitor.detection.normalize import normalize
 from monitor.errors import ConfigError, RulePackError
 from monitor.resources import rules_dir
 from monitor.rules.schema import PackModel, Require, RuleModel
-from monitor.yamlmarks import format_loc, load_with_marks, mark_for
+from monitor.yamlmarks import Marks, format_loc, load_with_marks, mark_for
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def shipped_packs() -> list[Path]:
     return sorted(folder.glob("*.yaml"))
 
 
-def _problems(path: Path, exc: ValidationError, marks: dict[Any, tuple[int, int]]) -> list[str]:
+def _problems(path: Path, exc: ValidationError, marks: Marks) -> list[str]:
     out = []
     for err in exc.errors():
         loc = tuple(err["loc"])
