@@ -30,6 +30,14 @@ def _one_page_outlets(pages: list[str]) -> str:
     return "".join(entry.format(i=i, url=url) for i, url in enumerate(pages))
 
 
+def _mutable_pages(mockserver: MockServer, body: str, query: str = "") -> list[str]:
+    """Six fresh pages on the mockserver, each serving ``body``."""
+    pages = [mockserver.url(f"/mutable/{uuid.uuid4().hex}{query}") for _ in range(6)]
+    for url in pages:
+        put(url, body)
+    return pages
+
+
 def _run_checks(tmp_path: Path, pages: list[str], workers: int) -> tuple[list[tuple[str, str, str]], list[int]]:
     tmp_path.mkdir()
     outlets = _one_page_outlets(pages)
@@ -48,10 +56,7 @@ def _run_checks(tmp_path: Path, pages: list[str], workers: int) -> tuple[list[tu
 def test_a_worker_process_reads_pages_with_the_same_events_as_the_main_process(
     tmp_path: Path, mockserver: MockServer
 ) -> None:
-    pages = [mockserver.url(f"/mutable/{uuid.uuid4().hex}") for _ in range(6)]
-    for url in pages:
-        put(url, BEFORE)
-
+    pages = _mutable_pages(mockserver, BEFORE)
     by_worker, offloaded = _run_checks(tmp_path / "worker", pages, workers=1)
     for url in pages:  # the same pages, from the same starting content, read inline
         put(url, BEFORE)
@@ -69,9 +74,7 @@ def test_after_a_rules_change_unchanged_pages_answering_304_are_read_again_by_th
     tmp_path: Path, mockserver: MockServer
 ) -> None:
     # After an upgrade every page's stored body is read again once: that must not all fall on the main process.
-    pages = [mockserver.url(f"/mutable/{uuid.uuid4().hex}?etag=1") for _ in range(6)]
-    for url in pages:
-        put(url, AFTER)
+    pages = _mutable_pages(mockserver, AFTER, "?etag=1")
     config = watchlist(tmp_path, _one_page_outlets(pages), extra="detection: {confirmations: 1, workers: 1}\n")
 
     def check() -> tuple[str, dict[str, bool]]:
