@@ -13,14 +13,13 @@ from dataclasses import dataclass, replace
 
 from monitor.app import App
 from monitor.archive import PendingRecord
-from monitor.compress import zlib_later
+from monitor.compress import pack_body_later
 from monitor.config import Outlet
 from monitor.models import Event, FetchResult, Finding
 from monitor.notify.routing import recipients
 from monitor.observe import PageState, SiteTemplate, describe_failure, observe, recognise
 from monitor.reader import Reading, ReadJob
 from monitor.store import PageInfo
-from monitor.store.observations import BLOB_LEVEL
 
 
 @dataclass
@@ -105,7 +104,7 @@ def begin_observation(
     before this fetch (None for a page never seen)."""
     # The body's compression (database) and its WARC records run on a background thread meanwhile.
     pending = app.archive.begin(result) if archivable(result) else None
-    body = zlib_later(result.body, BLOB_LEVEL) if result.ok and result.body and not result.not_modified else None
+    body = pack_body_later(result.body) if result.ok and result.body and not result.not_modified else None
     return Observation(
         app,
         outlet,

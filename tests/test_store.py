@@ -6,6 +6,7 @@ import hashlib
 import sqlite3
 import subprocess
 import sys
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -102,6 +103,21 @@ def test_state_survives_close_and_reopen(db_path):
         [event] = store.events()
         assert event == events[0]
         assert event.created_at == T0 + timedelta(hours=1)
+
+
+def test_bodies_are_stored_as_zstd_and_those_an_older_version_stored_with_zlib_still_read(store, db_path):
+    body = b"<html>" + "Данное сообщение (материал) создано иноагентом. ".encode() * 200 + b"</html>"
+    check(store, T0, [LABEL], body=body)
+    old = b"<html>stored by an older press-monitor</html>"
+    with sqlite3.connect(db_path) as conn:
+        [(stored,)] = conn.execute("SELECT body FROM blobs WHERE hash = ?", (digest(body),))
+        conn.execute(
+            "INSERT INTO blobs (hash, size, body) VALUES (?, ?, ?)", (digest(old), len(old), zlib.compress(old, 3))
+        )
+    assert stored[:4] == b"\x28\xb5\x2f\xfd"  # a zstd frame
+    assert len(stored) < len(body) / 10
+    assert store.body(digest(body)) == body
+    assert store.body(digest(old)) == old
 
 
 def _file_bytes(store, db_path) -> int:

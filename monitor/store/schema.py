@@ -2,7 +2,7 @@
 
 Storage is shaped by one number: an unchanged page must cost well under 1 KB per check. So a
 snapshot row holds only small facts and *references*: the body lives once per content hash in
-``blobs`` (zlib-compressed), the findings once per distinct set in ``finding_sets``, the full
+``blobs`` (zstd-compressed; older rows zlib), the findings once per distinct set in ``finding_sets``, the full
 response headers in the WARC archive (``archive_ref``); only a few headers worth querying are
 kept in the row. The per-page state (validators, PageState) is updated in place on ``pages``.
 """

@@ -214,8 +214,8 @@ class Store:
 
         A 304 (``fetch.not_modified``) without a hash, findings or archive reference inherits the
         page's last ones.
-        The body is stored once per ``content_hash`` (``compressed_body``: already zlib'd at
-        ``BLOB_LEVEL``); ``route(event)`` names the recipients of an
+        The body is stored once per ``content_hash`` (``compressed_body``: already
+        :func:`~monitor.compress.pack_body`'d); ``route(event)`` names the recipients of an
         immediate alert for each event, written to the outbox in the same transaction.
         """
         with self._tx(write=True) as s:
