@@ -111,3 +111,13 @@ def test_optional_closing_tags_and_long_trailers_are_fine() -> None:
     trailer = "<script>var x = 1;</script>" * 400
     page = f"<html><body>{article}</body></html>{trailer}"
     assert classify(result(), page, SIGNATURES) is None
+
+
+def test_truncation_is_judged_on_the_whole_document_not_only_its_end() -> None:
+    article = "<HTML><BODY>" + "<p>A long article about the registry and its labels.</p>" * 200
+    outcome = classify(result(), article, SIGNATURES)  # cut off: no closing tag anywhere
+    assert outcome is not None
+    assert outcome.kind == "incomplete"
+    # A closing tag far before the end (trackers' scripts after it) is a complete document, in any case.
+    complete = article + "</BODY></HTML>" + "<script>var t = 1;</script>" * 400
+    assert classify(result(), complete, SIGNATURES) is None

@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from lxml import etree
 
@@ -177,8 +178,13 @@ def _score(rule: Rule, matched: str, names: dict[str, str]) -> float:
     if not rule.statutory:
         return 1.0
     reference = _NAME.sub(lambda m: names.get(m.group(0)[1:-1], ""), rule.statutory)
-    ratio = difflib.SequenceMatcher(None, normalize(reference), matched, autojunk=False).ratio()
-    return round(ratio, 3)
+    return _similarity(normalize(reference), matched)
+
+
+@lru_cache(maxsize=1024)
+def _similarity(reference: str, printed: str) -> float:
+    """Cached: an outlet prints the same label on every page, and each comparison is ~1 ms."""
+    return round(difflib.SequenceMatcher(None, reference, printed, autojunk=False).ratio(), 3)
 
 
 def _adjacent(a: Block, b: Block) -> bool:

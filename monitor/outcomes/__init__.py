@@ -154,8 +154,14 @@ def _tree_title_and_text(root: etree._Element) -> tuple[str, str, int]:
     return title, text[:_TEXT_LIMIT], len(text)
 
 
+_CLOSING = re.compile(r"</(?:body|html)", re.IGNORECASE)
+_TAIL = 4096  # characters at the end of a document where its closing tags stand
+
+
 def _truncated(html: str) -> bool:
     """A document that opens <body> but never closes <body> nor <html> anywhere was cut off in transit.
     (Scrapy already fails responses shorter than their Content-Length; this catches chunked ones.)"""
+    if _CLOSING.search(html, max(0, len(html) - _TAIL)):  # the common case, without lowering 100 KB
+        return False
     lower = html.lower()
     return "<body" in lower and "</body" not in lower and "</html" not in lower
