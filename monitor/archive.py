@@ -11,8 +11,6 @@ replay tool (pywb, ReplayWeb.page) can open.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import logging
 import re
@@ -20,62 +18,33 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from http import HTTPStatus
-from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from monitor import USER_AGENT, __version__
-from monitor.compress import gzip_later
+from monitor.compress import in_background
 from monitor.errors import MonitorError
 from monitor.models import FetchResult
+from monitor.warcrecords import ORIGINAL_REF, WARC_VERSION, BuiltFetch, LastResponse, build_fetch
 
 log = logging.getLogger(__name__)
 
-WARC_VERSION = "1.1"
 INDEX_NAME = "revisit-index.json"
 JOURNAL_NAME = "revisit-index.jsonl"  # entries since INDEX_NAME was last rewritten
 JOURNAL_MIN = 1000  # compact no more often than every this many entries
 #: zlib level of each record's gzip member. warcio uses 9; on ~100 KB HTML, 3 is about 3x faster for
 #: ~6 % more bytes (bench/RESULTS.md), and the archive is written on every changed fetch.
 GZIP_LEVEL = 3
-#: Our extension field on revisit records: the reference of the record holding the payload.
-ORIGINAL_REF = "WARC-Refers-To-Press-Monitor-Ref"
 _REF = re.compile(r"^(?P<name>[\w.-]+\.warc\.gz):(?P<offset>\d+)$")
-# The body we archive is already decoded (Scrapy removed Content-Encoding and chunking), so these
-# headers would lie about it; they are kept under X-Archive-Orig-* as replay tools expect.
-_DECODED = ("content-encoding", "transfer-encoding", "content-length")
 
 
 class ArchiveError(MonitorError):
     """A WARC reference is malformed or its record cannot be read."""
-
-
-def payload_digest(body: bytes) -> str:
-    """The WARC payload digest of ``body`` (``sha1:`` + base32, as warcio writes it)."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body, usedforsecurity=False).digest()).decode()
-
-
-def _http_headers(fetch: FetchResult) -> StatusAndHeaders:
-    status = int(fetch.status or 0)
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Unknown"
-    headers: list[tuple[str, str]] = []
-    for name, value in fetch.headers.items():
-        if name.lower() in _DECODED:
-            headers.append((f"X-Archive-Orig-{name}", value))
-        else:
-            headers.append((name, value))
-    headers.append(("Content-Length", str(len(fetch.body))))
-    return StatusAndHeaders(f"{status} {phrase}", headers, protocol="HTTP/1.1")
 
 
 class WarcArchive:
@@ -98,76 +67,30 @@ class WarcArchive:
         return self.begin(fetch, request_headers).finish()
 
     def begin(self, fetch: FetchResult, request_headers: Mapping[str, str] | None = None) -> PendingRecord:
-        """Build the fetch's records and start compressing them in the background; ``finish()`` appends them.
+        """Build the fetch's records and compress them on the background thread; ``finish()`` appends them.
 
         Between the two the caller does other work (a check detects the page). Records are appended in
-        ``finish()`` order; a revisit is decided here, against what earlier ``finish()`` calls recorded.
+        ``finish()`` order; a revisit is decided against the last response archived for the URL when the
+        records are built (a URL is fetched once per check, so no two of its records are built at once).
         """
         at = _utc_naive(fetch.fetched_at)
         date = datetime_to_iso_date(at, use_micros=True)
         uri = fetch.final_url or fetch.url
-        writer = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)  # builds records; gzipped below
-        digest = payload_digest(fetch.body) if fetch.status is not None else ""
-        main = self._main_record(writer, fetch, uri, date, digest)
-        request = self._request_record(writer, uri, date, request_headers or {"User-Agent": USER_AGENT})
-        record_id = main.rec_headers.get_header("WARC-Record-ID")
-        request.rec_headers.add_header("WARC-Concurrent-To", record_id)
-        remember = (
-            {"digest": digest, "id": record_id, "date": date} if main.rec_type == "response" and fetch.body else None
-        )
-        members = gzip_later((_serialized(main), _serialized(request)), GZIP_LEVEL)
-        return PendingRecord(self, at.strftime("%Y%m%d"), uri, remember, members)
+        entry = self._last.get(uri)
+        last = None if entry is None else LastResponse(entry["digest"], entry["id"], entry["date"], entry["ref"])
+        headers = request_headers or {"User-Agent": USER_AGENT}
+        built = in_background(build_fetch, fetch, date, headers, last, GZIP_LEVEL)
+        return PendingRecord(self, at.strftime("%Y%m%d"), uri, built)
 
-    def _append(self, day: str, uri: str, remember: dict[str, str] | None, data: bytes) -> str:
+    def _append(self, day: str, uri: str, built: BuiltFetch) -> str:
         path = self._current_file(day)
         with path.open("ab") as out:
             offset = out.tell()
-            out.write(data)
+            out.write(built.data)
         ref = f"{path.name}:{offset}"
-        if remember is not None:
-            self._remember(uri, {**remember, "ref": ref})
+        if built.remember is not None:
+            self._remember(uri, {**built.remember, "ref": ref})
         return ref
-
-    def _main_record(self, writer: WARCWriter, fetch: FetchResult, uri: str, date: str, digest: str) -> Any:
-        if fetch.status is None:
-            note = {"url": fetch.url, "error": fetch.error or "no response", "fetched_at": date}
-            data = json.dumps(note, ensure_ascii=False).encode()
-            return writer.create_warc_record(
-                uri,
-                "metadata",
-                payload=BytesIO(data),
-                length=len(data),
-                warc_content_type="application/json",
-                warc_headers_dict={"WARC-Date": date},
-            )
-        last = self._last.get(uri)
-        if fetch.body and last is not None and last["digest"] == digest:
-            record = writer.create_revisit_record(
-                uri,
-                digest,
-                uri,
-                last["date"],
-                http_headers=_http_headers(fetch),
-                warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": last["id"]},
-            )
-            record.rec_headers.add_header(ORIGINAL_REF, last["ref"])
-            return record
-        return writer.create_warc_record(
-            uri,
-            "response",
-            payload=BytesIO(fetch.body),
-            length=len(fetch.body),
-            http_headers=_http_headers(fetch),
-            warc_headers_dict={"WARC-Date": date},
-        )
-
-    @staticmethod
-    def _request_record(writer: WARCWriter, uri: str, date: str, headers: Mapping[str, str]) -> Any:
-        target = re.sub(r"^[a-z]+://[^/]*", "", uri) or "/"
-        host = re.sub(r"^[a-z]+://([^/]*).*$", r"\1", uri)
-        lines = [("Host", host), *((k, v) for k, v in headers.items() if k.lower() != "host")]
-        http = StatusAndHeaders(f"GET {target} HTTP/1.1", lines, protocol="", is_http_request=True)
-        return writer.create_warc_record(uri, "request", http_headers=http, warc_headers_dict={"WARC-Date": date})
 
     def _current_file(self, day: str) -> Path:
         current = self._current
@@ -333,25 +256,18 @@ class WarcArchive:
             out.write(request)
 
 
-def _serialized(record: Any) -> bytes:
-    """One record's bytes, uncompressed (each is gzipped as its own member, so an offset reads alone)."""
-    buffer = BytesIO()
-    WARCWriter(buffer, gzip=False, warc_version=WARC_VERSION).write_record(record)
-    return buffer.getvalue()
-
-
 @dataclass
 class PendingRecord:
-    """A fetch's records being compressed; :meth:`finish` appends them and returns the main record's ref."""
+    """A fetch's records being built and compressed; :meth:`finish` appends them and returns the main
+    record's ref."""
 
     archive: WarcArchive
     day: str
     uri: str
-    remember: dict[str, str] | None
-    members: Future[tuple[bytes, ...]]
+    built: Future[BuiltFetch]
 
     def finish(self) -> str:
-        return self.archive._append(self.day, self.uri, self.remember, b"".join(self.members.result()))
+        return self.archive._append(self.day, self.uri, self.built.result())
 
 
 def _utc_naive(at: datetime) -> datetime:

@@ -56,11 +56,22 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
 
     ``send=False`` leaves sending to the caller: the daemon runs checks in parallel and sends from one
     place, since two drains at once could both pick up, and send, the same queued delivery."""
+    watched = [url for outlet in outlets for url in outlet.page_urls()]
+    reader = app.page_reader(len(watched))
+    reader.start()  # a worker starts (~1 s) while the store is read and the crawl set up, not after
+    try:
+        return await _check(app, outlets, watched, reader, send=send)
+    finally:
+        reader.close()
+
+
+async def _check(
+    app: App, outlets: Sequence[Outlet], watched: list[str], reader: PageReader, *, send: bool
+) -> CheckSummary:
     # The whole watchlist, not just the outlets of this check: the others stay active (``state``, ``status``).
     app.store.sync_outlets([outlet_spec(o) for o in app.config.outlets])
     coverage_before = coverage_snapshots(app, outlets)
     # What the store knows of the watched pages, read once: no per-page queries before each write.
-    watched = [url for outlet in outlets for url in outlet.page_urls()]
     known = app.store.page_infos(watched)
     # Per outlet: the candidate blocks its pages carry, so what repeats across them (kept current page by page).
     templates = {o.name: SiteTemplate({u: known[u].state for u in o.page_urls() if u in known}) for o in outlets}
@@ -68,7 +79,6 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
     requests, owners = build_requests(outlets, known)
     summary = CheckSummary()
     kinds = {r.url: r.kind for r in requests}
-    reader = app.page_reader(len(watched))
     recorder = Recorder(asyncio.get_running_loop(), group=app.store.batch)  # group commit of ready pages
 
     def handle(result: FetchResult) -> None:
@@ -92,17 +102,17 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
             tally(summary, result, reading, observation.record(reading))
 
         step = observation.read_inline(app, is_feed=is_feed)
+        compressing = observation.compressing()  # recorded when these are done too: the loop never waits
         if isinstance(step, Reading):
-            recorder.now(lambda: record(step))
+            recorder.now(lambda: record(step), after=compressing)
         else:  # the body is read by the reader (maybe a worker process), and recorded when it is back
-            reader.submit(step, recorder.later(lambda future: record(reading_of(reader, step, future))))
+            done = recorder.later(lambda future: record(reading_of(reader, step, future)), after=compressing)
+            reader.submit(step, done)
 
-    try:
-        # Each result is stored as it arrives: no body waits in memory for the rest of the crawl.
-        await fetch_each(requests, app.fetch_settings, handle, validators=app.store.validators)
-        await recorder.drained()
-    finally:
-        reader.close()
+    # Each result is stored as it arrives: no body waits in memory for the rest of the crawl.
+    await fetch_each(requests, app.fetch_settings, handle, validators=app.store.validators)
+    await recorder.drained()
+    reader.close()  # the worker's memory is not held while coverage is counted and mail sent
     coverage_after = coverage_snapshots(app, outlets)
     route = functools.partial(recipients_for, app)
     for outlet in outlets:

@@ -13,7 +13,9 @@ does (its first byte is 0x78 for the window size zlib writes).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 try:  # Python 3.14 ships zstd; backports.zstd is the same module for 3.11-3.13
     from compression import zstd  # type: ignore[import-not-found]
@@ -24,6 +26,7 @@ except ImportError:
 BODY_LEVEL = 3
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
+T = TypeVar("T")
 _executor: ThreadPoolExecutor | None = None
 
 
@@ -44,19 +47,12 @@ def _pool() -> ThreadPoolExecutor:
     return _executor
 
 
-def _deflate(parts: tuple[bytes, ...], level: int, wbits: int) -> tuple[bytes, ...]:
-    out = []
-    for data in parts:  # each part its own stream (a WARC record is its own gzip member)
-        compressor = zlib.compressobj(level, zlib.DEFLATED, wbits)
-        out.append(compressor.compress(data) + compressor.flush())
-    return tuple(out)
-
-
 def pack_body_later(body: bytes) -> Future[bytes]:
     """:func:`pack_body`, computed in the background."""
-    return _pool().submit(pack_body, body)
+    return in_background(pack_body, body)
 
 
-def gzip_later(parts: tuple[bytes, ...], level: int) -> Future[tuple[bytes, ...]]:
-    """Each of ``parts`` as a gzip member, computed in the background."""
-    return _pool().submit(_deflate, parts, level, zlib.MAX_WBITS + 16)
+def in_background(fn: Callable[..., T], *args: Any) -> Future[T]:
+    """``fn(*args)`` on the compression thread (in submission order): for work that is mostly zlib, zstd
+    and hashlib, which release the GIL (a WARC record's digests and gzip members)."""
+    return _pool().submit(fn, *args)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
+from typing import Any
 
 from monitor.app import App
 from monitor.archive import PendingRecord
@@ -55,6 +56,10 @@ class Observation:
         if revisit:
             return reuse_or_redetect(app, job, previous, self.last_hash)
         return replace(job, reuse_hash=self.last_hash if previous is not None and same_rules else None)
+
+    def compressing(self) -> list[Future[Any]]:
+        """The background work :meth:`record` needs: the WARC record's and the body's compression."""
+        return [f for f in (self.archive.built if self.archive is not None else None, self.body) if f is not None]
 
     def record(self, reading: Reading) -> list[Event]:
         """Fold the reading into the page's state, store the observation, return its events (once confirmed)."""

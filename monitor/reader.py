@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from monitor.detect import Detector
 from monitor.extract import ParsedPage, decode_html
@@ -125,6 +126,10 @@ def _read_in_worker(job: ReadJob) -> Reading:
     return read(job, *_worker)
 
 
+def _ready() -> None:
+    """A first job for a new worker: it starts (and builds its detector) as soon as it is submitted."""
+
+
 def worker_count(setting: int | str, pages: int) -> int:
     """Worker processes for a check reading ``pages`` pages: ``auto`` is one on a multi-core machine
     for a check of at least :data:`AUTO_MIN_PAGES` pages; a number is that many, always."""
@@ -144,6 +149,13 @@ class PageReader:
         self._queued: set[Future[Reading]] = set()  # emptied from the pool's thread: set ops are atomic
         self.offloaded = 0  # pages the worker read (for the check's log line)
         self.worker_peak_mb = 0.0
+
+    def start(self) -> None:
+        """Start the workers now: each spends ~1 s on imports and rule packs before it reads a page, and
+        bodies arriving before that are read inline, on the busier main process."""
+        pool = self._ensure_pool()
+        if pool is not None:
+            pool.submit(_ready)
 
     def submit(self, job: ReadJob, done: Callable[[Future[Reading]], None]) -> None:
         """Read ``job``; ``done(future)`` is called with its result, possibly from another thread."""
@@ -237,24 +249,32 @@ class Recorder:
         self._idle.set()
         self._errors: list[BaseException] = []
 
-    def now(self, step: Callable[[], None]) -> None:
-        """Record a reading that needed no reader (a failure, a 304)."""
+    def now(self, step: Callable[[], None], after: Sequence[Future[Any]] = ()) -> None:
+        """Record a reading that needed no reader (a failure, a 304), once ``after`` are done."""
         self._waiting += 1
         self._idle.clear()
-        self._enqueue(step)
+        self._when_done(after, step)
 
-    def later(self, step: Callable[[Future[Reading]], None]) -> Callable[[Future[Reading]], None]:
-        """A done-callback for a reading's future that records it on the loop."""
+    def later(
+        self, step: Callable[[Future[Reading]], None], after: Sequence[Future[Any]] = ()
+    ) -> Callable[[Future[Reading]], None]:
+        """A done-callback for a reading's future that records it on the loop once ``after`` are done too.
+
+        ``after``: work the record needs (a WARC record's and a body's compression on another thread).
+        Waiting for them here, not in the record, keeps the loop from blocking on a busy compressor."""
         self._waiting += 1
         self._idle.clear()
+        return lambda future: self._when_done(after, lambda: step(future))
 
-        def done(future: Future[Reading]) -> None:
-            if threading.get_ident() == self._thread:
-                self._enqueue(lambda: step(future))
-            else:
-                self._loop.call_soon_threadsafe(self._enqueue, lambda: step(future))
-
-        return done
+    def _when_done(self, futures: Sequence[Future[Any]], step: Callable[[], None]) -> None:
+        """Enqueue ``step`` on the loop's thread once every one of ``futures`` is done (from any thread)."""
+        pending = next((f for f in futures if not f.done()), None)
+        if pending is not None:  # called back on completion, from the thread that completes it
+            pending.add_done_callback(lambda _: self._when_done(futures, step))
+        elif threading.get_ident() == self._thread:
+            self._enqueue(step)
+        else:
+            self._loop.call_soon_threadsafe(self._enqueue, step)
 
     def _enqueue(self, step: Callable[[], None]) -> None:
         self._ready.append(step)

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from monitor.archive import ArchiveError, WarcArchive, payload_digest
+from monitor.archive import ArchiveError, WarcArchive
 from monitor.models import FetchResult
+from monitor.warcrecords import payload_digest
 
 T0 = datetime(2026, 3, 1, 23, 50, tzinfo=UTC)
 URL = "https://example.org/news/1"
@@ -183,3 +184,34 @@ def test_prune_deletes_only_files_nothing_needs(tmp_path):
     again = archive.write(fetch(body=b"only on day 0", url="https://example.org/c", at=day2))
     assert archive.read(again)[1] == b"only on day 0"
     assert WarcArchive(tmp_path).prune([], older_than=day0.date()) == []
+
+
+def test_records_of_an_iri_and_hostile_headers_are_valid_and_cannot_forge_fields(tmp_path):
+    iri = "https://example.org/новости?q=1"
+    headers = {"Content-Type": "text/html", "X-Note": "значение\r\nWARC-Type: forged"}
+    archive = WarcArchive(tmp_path)
+    refs = [
+        archive.write(FetchResult(iri, iri, 200, headers, HTML, T0)),
+        archive.write(FetchResult(iri, iri, 200, headers, HTML, T0 + timedelta(minutes=1))),  # a revisit
+        archive.write(FetchResult(iri, iri, None, {}, b"", T0 + timedelta(minutes=2), error="DNS lookup failed")),
+    ]
+    path = tmp_path / refs[0].split(":")[0]
+    assert warcio_check(path).returncode == 0
+    assert [kind for kind, _, _ in records(path)][1:] == [
+        "response",
+        "request",
+        "revisit",
+        "request",
+        "metadata",
+        "request",
+    ]
+    read_headers, body = archive.read(refs[1])
+    assert body == HTML
+    assert read_headers["X-Note"] == "%D0%B7%D0%BD%D0%B0%D1%87%D0%B5%D0%BD%D0%B8%D0%B5 WARC-Type: forged"  # one line
+    with path.open("rb") as fh:
+        kinds = [r.rec_headers.get_header("WARC-Type") for r in ArchiveIterator(fh)]
+        fh.seek(0)
+        request = next(r for r in ArchiveIterator(fh) if r.rec_type == "request")
+    assert "forged" not in kinds
+    assert request.http_headers.get_statuscode() == "/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8?q=1"  # as sent
+    assert request.rec_headers.get_header("WARC-Target-URI") == iri

@@ -150,6 +150,25 @@ def test_readings_are_recorded_on_the_loop_thread_and_the_first_error_is_raised_
     assert recorded in ([1], [])  # nothing is recorded after the first error
 
 
+def test_a_reading_is_recorded_only_once_its_background_compression_is_done_without_blocking_the_loop() -> None:
+    async def scenario() -> list[str]:
+        recorder = Recorder(asyncio.get_running_loop())
+        recorded: list[str] = []
+        archive: Future = Future()  # a WARC record still being compressed on another thread
+        reading: Future = Future()
+        reading.set_result(None)
+        recorder.later(lambda _f: recorded.append("read"), after=[archive])(reading)
+        recorder.now(lambda: recorded.append("304"))  # nothing to wait for: recorded at once
+        await asyncio.sleep(0)  # the loop runs on meanwhile (a blocking wait would hang here)
+        await asyncio.sleep(0)
+        assert recorded == ["304"]
+        threading.Thread(target=archive.set_result, args=(b"gzip member",)).start()
+        await recorder.drained()
+        return recorded
+
+    assert asyncio.run(scenario()) == ["304", "read"]
+
+
 @pytest.mark.parametrize(("setting", "pages", "expected"), [(0, 1000, 0), (2, 1, 2), ("auto", 5, 0)])
 def test_worker_count(setting: int | str, pages: int, expected: int) -> None:
     assert worker_count(setting, pages) == expected
