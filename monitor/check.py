@@ -56,22 +56,11 @@ async def check_once(app: App, outlets: Sequence[Outlet], *, send: bool = True) 
 
     ``send=False`` leaves sending to the caller: the daemon runs checks in parallel and sends from one
     place, since two drains at once could both pick up, and send, the same queued delivery."""
-    watched = [url for outlet in outlets for url in outlet.page_urls()]
-    reader = app.page_reader(len(watched))
-    reader.start()  # a worker starts (~1 s) while the store is read and the crawl set up, not after
-    try:
-        return await _check(app, outlets, watched, reader, send=send)
-    finally:
-        reader.close()
-
-
-async def _check(
-    app: App, outlets: Sequence[Outlet], watched: list[str], reader: PageReader, *, send: bool
-) -> CheckSummary:
     # The whole watchlist, not just the outlets of this check: the others stay active (``state``, ``status``).
     app.store.sync_outlets([outlet_spec(o) for o in app.config.outlets])
     coverage_before = coverage_snapshots(app, outlets)
     # What the store knows of the watched pages, read once: no per-page queries before each write.
+    watched = [url for outlet in outlets for url in outlet.page_urls()]
     known = app.store.page_infos(watched)
     # Per outlet: the candidate blocks its pages carry, so what repeats across them (kept current page by page).
     templates = {o.name: SiteTemplate({u: known[u].state for u in o.page_urls() if u in known}) for o in outlets}
@@ -79,6 +68,7 @@ async def _check(
     requests, owners = build_requests(outlets, known)
     summary = CheckSummary()
     kinds = {r.url: r.kind for r in requests}
+    reader = app.page_reader(len(watched))
     recorder = Recorder(asyncio.get_running_loop(), group=app.store.batch)  # group commit of ready pages
 
     def handle(result: FetchResult) -> None:
@@ -109,10 +99,12 @@ async def _check(
             done = recorder.later(lambda future: record(reading_of(reader, step, future)), after=compressing)
             reader.submit(step, done)
 
-    # Each result is stored as it arrives: no body waits in memory for the rest of the crawl.
-    await fetch_each(requests, app.fetch_settings, handle, validators=app.store.validators)
-    await recorder.drained()
-    reader.close()  # the worker's memory is not held while coverage is counted and mail sent
+    try:
+        # Each result is stored as it arrives: no body waits in memory for the rest of the crawl.
+        await fetch_each(requests, app.fetch_settings, handle, validators=app.store.validators)
+        await recorder.drained()
+    finally:
+        reader.close()
     coverage_after = coverage_snapshots(app, outlets)
     route = functools.partial(recipients_for, app)
     for outlet in outlets:

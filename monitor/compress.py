@@ -13,6 +13,7 @@ does (its first byte is 0x78 for the window size zlib writes).
 from __future__ import annotations
 
 import zlib
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -26,8 +27,13 @@ except ImportError:
 BODY_LEVEL = 3
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
+#: Jobs the compression thread may have waiting before a new one waits for the oldest: what keeps the
+#: bodies and records held for it bounded (~32 pages, a few MB) when it falls behind the crawl.
+MAX_BACKLOG = 32
+
 T = TypeVar("T")
 _executor: ThreadPoolExecutor | None = None
+_backlog: deque[Future[Any]] = deque()
 
 
 def pack_body(body: bytes) -> bytes:
@@ -54,5 +60,14 @@ def pack_body_later(body: bytes) -> Future[bytes]:
 
 def in_background(fn: Callable[..., T], *args: Any) -> Future[T]:
     """``fn(*args)`` on the compression thread (in submission order): for work that is mostly zlib, zstd
-    and hashlib, which release the GIL (a WARC record's digests and gzip members)."""
-    return _pool().submit(fn, *args)
+    and hashlib, which release the GIL (a WARC record's digests and gzip members).
+
+    With :data:`MAX_BACKLOG` jobs not yet done, waits for the oldest first (the thread runs them in
+    order): a crawl faster than the compressor slows down instead of holding every body in memory."""
+    while _backlog and _backlog[0].done():
+        _backlog.popleft()
+    if len(_backlog) >= MAX_BACKLOG:
+        _backlog.popleft().exception()  # waits; its error, if any, is its caller's to see
+    future = _pool().submit(fn, *args)
+    _backlog.append(future)
+    return future

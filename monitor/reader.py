@@ -126,10 +126,6 @@ def _read_in_worker(job: ReadJob) -> Reading:
     return read(job, *_worker)
 
 
-def _ready() -> None:
-    """A first job for a new worker: it starts (and builds its detector) as soon as it is submitted."""
-
-
 def worker_count(setting: int | str, pages: int) -> int:
     """Worker processes for a check reading ``pages`` pages: ``auto`` is one on a multi-core machine
     for a check of at least :data:`AUTO_MIN_PAGES` pages; a number is that many, always."""
@@ -149,13 +145,6 @@ class PageReader:
         self._queued: set[Future[Reading]] = set()  # emptied from the pool's thread: set ops are atomic
         self.offloaded = 0  # pages the worker read (for the check's log line)
         self.worker_peak_mb = 0.0
-
-    def start(self) -> None:
-        """Start the workers now: each spends ~1 s on imports and rule packs before it reads a page, and
-        bodies arriving before that are read inline, on the busier main process."""
-        pool = self._ensure_pool()
-        if pool is not None:
-            pool.submit(_ready)
 
     def submit(self, job: ReadJob, done: Callable[[Future[Reading]], None]) -> None:
         """Read ``job``; ``done(future)`` is called with its result, possibly from another thread."""
