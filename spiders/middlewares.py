@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.extensions.throttle import AutoThrottle
@@ -94,6 +95,18 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return None
         await asyncio.sleep(self.backoff(retry.meta["retry_times"]))
         return retry
+
+
+class NoRefererRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects, with no Referer on the redirected request (the Referer middleware is off: no
+    site learns which page or feed led the monitor to it). Scrapy's own looks that middleware up when a
+    crawl starts and, not finding it, logged a warning on every check; here its absence is the intent."""
+
+    def handle_referer(self, request: Request, response: Response) -> None:
+        request.headers.pop("Referer", None)
+
+    def _engine_started(self) -> None:  # Scrapy's looks for the Referer middleware and warns
+        return
 
 
 class HostSlotMiddleware:

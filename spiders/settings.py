@@ -104,6 +104,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy 2.19's robots.txt middleware lets through requests that queued while robots.txt loaded.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.middlewares.RobotsTxtForAllMiddleware": 100,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "spiders.middlewares.NoRefererRedirectMiddleware": 600,  # no Referer middleware to set one (below)
     # Each runs on every request or response and does nothing for a monitor: its spider has no
     # allowed_domains and no HTTP auth, and no code reads the downloader's byte counts.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,

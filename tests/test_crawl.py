@@ -167,6 +167,7 @@ def crawled(mockserver: Any) -> dict[str, Any]:
         for r in batch["results"]:
             r["body"] = base64.b64decode(r["body"])
     out["robots_fetches_alt"] = mockserver.hits("/robots.txt", alt=True) - robots_before
+    out["log"] = proc.stderr
     return out
 
 
@@ -286,6 +287,11 @@ def test_a_followed_link_is_requested_like_a_watched_page_without_a_referer(main
     assert "cookie" not in sent
 
 
+def test_redirects_carry_no_referer_and_crawls_log_no_warning_about_it(crawled, main):
+    assert main["/redirect?to=/articles/2.html"]["status"] == 200
+    assert "Referer" not in crawled["log"]  # Scrapy warned on every crawl that none would be set
+
+
 def test_feed_follows_newest_articles(crawled, mockserver):
     followed = [r for r in crawled["main"]["results"] if r["source"] is not None]
     by_source: dict[str, list[str]] = {}
@@ -344,7 +350,7 @@ def test_robots_crawl_delay_spaces_requests_to_that_host(crawled, mockserver):
 def test_several_crawls_share_one_reactor(crawled):
     # Eight fetch() calls in one process, two of them at the same time: the reactor survived each crawl.
     names = ["main", "retry", "polite", "crawl-delay", "followed-conditional", "together-0", "together-1", "deadline"]
-    assert [k for k in crawled if k != "robots_fetches_alt"] == names
+    assert [k for k in crawled if k not in ("robots_fetches_alt", "log")] == names
     assert all(crawled[k]["results"] for k in names)
 
 
