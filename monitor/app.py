@@ -18,7 +18,7 @@ from monitor.detect import Detector
 from monitor.errors import ConfigError
 from monitor.notify import Channel
 from monitor.outcomes import Signature, load_signatures
-from monitor.reader import PageReader, ReaderSpec, worker_count
+from monitor.reader import PageReader, worker_count
 from monitor.rules import SelectorRule, load_rule_set
 from monitor.store import Store
 
@@ -102,13 +102,7 @@ class App:
 
     def page_reader(self, pages: int) -> PageReader:
         """The reader of a check of ``pages`` pages: inline, or with worker processes (``detection.workers``)."""
-        detection, base = self.config.detection, self.base_dir
-        spec = ReaderSpec(
-            packs=tuple(base / p for p in detection.extra_packs),
-            disabled=tuple(detection.disable_rules),
-            outcomes=tuple(base / p for p in detection.extra_outcomes),
-        )
-        return PageReader(self.detector, self.signatures, spec, worker_count(detection.workers, pages))
+        return PageReader(self.detector, self.signatures, worker_count(self.config.detection.workers, pages))
 
     @property
     def outbox_dir(self) -> Path:

@@ -27,8 +27,8 @@ from typing import Any
 from monitor.detect import Detector
 from monitor.extract import ParsedPage, decode_html
 from monitor.models import FetchResult, Finding
-from monitor.outcomes import Signature, classify, load_signatures
-from monitor.rules import SelectorRule, load_rule_set
+from monitor.outcomes import Signature, classify
+from monitor.rules import RuleSet, SelectorRule
 
 log = logging.getLogger(__name__)
 
@@ -104,21 +104,14 @@ def detect(detector: Detector, page: ParsedPage, content_hash: str | None, job: 
     )
 
 
-@dataclass(frozen=True)
-class ReaderSpec:
-    """How to build the detector and signatures (paths, not objects: a worker builds its own)."""
-
-    packs: tuple[Path, ...] = ()
-    disabled: tuple[str, ...] = ()
-    outcomes: tuple[Path, ...] = ()
-
-
 _worker: tuple[Detector, list[Signature]] | None = None
 
 
-def _start_worker(spec: ReaderSpec) -> None:
+def _start_worker(rule_set: RuleSet, signatures: tuple[Signature, ...]) -> None:
+    """Build the worker's detector from the main process's rules (pickled: the packs are not read and
+    validated again, and pydantic, ~20 MB of the worker's memory, is never imported)."""
     global _worker
-    _worker = (Detector(load_rule_set(list(spec.packs), list(spec.disabled))), load_signatures(list(spec.outcomes)))
+    _worker = (Detector(rule_set), list(signatures))
 
 
 def _read_in_worker(job: ReadJob) -> Reading:
@@ -137,10 +130,9 @@ def worker_count(setting: int | str, pages: int) -> int:
 class PageReader:
     """Reads pages inline, or in worker processes with the main process sharing the load."""
 
-    def __init__(self, detector: Detector, signatures: Sequence[Signature], spec: ReaderSpec, workers: int) -> None:
+    def __init__(self, detector: Detector, signatures: Sequence[Signature], workers: int) -> None:
         self.detector, self.signatures = detector, signatures
         self._workers = workers
-        self._spec = spec
         self._pool: ProcessPoolExecutor | None = None
         self._queued: set[Future[Reading]] = set()  # emptied from the pool's thread: set ops are atomic
         self.offloaded = 0  # pages the worker read (for the check's log line)
@@ -181,7 +173,10 @@ class PageReader:
             # spawn, not fork: the main process runs threads (the reactor's, the compressor) that fork would copy
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
-                self._workers, mp_context=context, initializer=_start_worker, initargs=(self._spec,)
+                self._workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(self.detector.rule_set, tuple(self.signatures)),
             )
         return self._pool
 

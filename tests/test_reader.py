@@ -18,7 +18,7 @@ from mockserver import MockServer
 from monitor.detect import Detector
 from monitor.models import FetchResult
 from monitor.outcomes import load_signatures
-from monitor.reader import PageReader, ReaderSpec, ReadJob, Recorder, read, worker_count
+from monitor.reader import PageReader, ReadJob, Recorder, read, worker_count
 
 BEFORE = (REPO / "seeds" / "site" / "index.html").read_text(encoding="utf-8")
 AFTER = (REPO / "seeds" / "changes" / "index.html").read_text(encoding="utf-8")
@@ -105,7 +105,7 @@ def _job() -> ReadJob:
 
 
 def test_a_page_whose_worker_died_is_read_by_the_main_process_which_reads_the_rest_too() -> None:
-    reader = PageReader(Detector(), load_signatures(), ReaderSpec(), workers=1)
+    reader = PageReader(Detector(), load_signatures(), workers=1)
     died: Future = Future()
     died.set_exception(BrokenProcessPool("worker killed"))
     from monitor.check import reading_of

@@ -40,15 +40,17 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from monitor.detection.normalize import normalize
 from monitor.errors import ConfigError, RulePackError
 from monitor.resources import rules_dir
-from monitor.rules.schema import PackModel, Require, RuleModel
 from monitor.yamlmarks import Marks, format_loc, load_with_marks, mark_for
+
+if TYPE_CHECKING:  # loading a pack imports them; a worker process given built rules never does
+    from pydantic import ValidationError
+
+    from monitor.rules.schema import PackModel, RuleModel
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,8 @@ def _build(model: RuleModel, pack: PackModel, path: Path) -> Rule:
         k: getattr(pack.defaults, k) for k in _POLICY_FIELDS if getattr(pack.defaults, k) is not None
     }
     policy.update({k: getattr(model, k) for k in _POLICY_FIELDS if getattr(model, k) is not None})
+    from monitor.rules.schema import Require
+
     require = model.require or pack.defaults.require or Require()
     return Rule(
         id=model.id,
@@ -179,6 +183,10 @@ def _build(model: RuleModel, pack: PackModel, path: Path) -> Rule:
 
 def load_pack(path: Path) -> list[Rule]:
     """Load and validate one pack file; ``RulePackError("path:line: message")`` when malformed."""
+    from pydantic import ValidationError
+
+    from monitor.rules.schema import PackModel
+
     try:
         data, marks = load_with_marks(path)
     except ConfigError as exc:
