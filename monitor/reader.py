@@ -11,6 +11,8 @@ run) read inline: a worker's start-up (~0.5 s) would cost more than it saves.
 from __future__ import annotations
 
 import asyncio
+import functools
+import itertools
 import logging
 import multiprocessing
 import os
@@ -213,6 +215,15 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+@dataclass
+class _Pending:
+    """A page's record waiting for its reading and background work: ``left`` of them still to come."""
+
+    step: Callable[[Any], None]
+    left: int
+    reading: Future[Reading] | None = None
+
+
 class Recorder:
     """Records each page's reading on the event loop's thread, whichever thread the reading came back on,
     and records the pages ready at the same moment together (``group``: e.g. one store transaction).
@@ -232,12 +243,12 @@ class Recorder:
         self._idle = asyncio.Event()
         self._idle.set()
         self._errors: list[BaseException] = []
+        self._pending: dict[int, _Pending] = {}
+        self._keys = itertools.count()
 
     def now(self, step: Callable[[], None], after: Sequence[Future[Any]] = ()) -> None:
         """Record a reading that needed no reader (a failure, a 304), once ``after`` are done."""
-        self._waiting += 1
-        self._idle.clear()
-        self._when_done(after, step)
+        self._expect(lambda _: step(), after, reading=False)
 
     def later(
         self, step: Callable[[Future[Reading]], None], after: Sequence[Future[Any]] = ()
@@ -246,19 +257,45 @@ class Recorder:
 
         ``after``: work the record needs (a WARC record's and a body's compression on another thread).
         Waiting for them here, not in the record, keeps the loop from blocking on a busy compressor."""
+        return functools.partial(self._reading_done, self._expect(step, after, reading=True))
+
+    def _expect(self, step: Callable[[Any], None], after: Sequence[Future[Any]], *, reading: bool) -> int:
+        """Keep ``step`` here until its reading (if ``reading``) and each of ``after`` are done.
+
+        Kept here and not in a callback of those futures: a future keeps its callbacks after running them,
+        and a page whose own futures held it through them was a reference cycle that kept its 100 KB body
+        alive until the garbage collector happened to run."""
         self._waiting += 1
         self._idle.clear()
-        return lambda future: self._when_done(after, lambda: step(future))
+        key = next(self._keys)
+        if not reading and not after:
+            self._enqueue(functools.partial(step, None))
+            return key
+        self._pending[key] = _Pending(step, int(reading) + len(after))
+        for future in after:
+            future.add_done_callback(functools.partial(self._part_done, key))
+        return key
 
-    def _when_done(self, futures: Sequence[Future[Any]], step: Callable[[], None]) -> None:
-        """Enqueue ``step`` on the loop's thread once every one of ``futures`` is done (from any thread)."""
-        pending = next((f for f in futures if not f.done()), None)
-        if pending is not None:  # called back on completion, from the thread that completes it
-            pending.add_done_callback(lambda _: self._when_done(futures, step))
-        elif threading.get_ident() == self._thread:
-            self._enqueue(step)
+    def _reading_done(self, key: int, future: Future[Reading]) -> None:
+        self._on_loop(self._done, key, future)
+
+    def _part_done(self, key: int, _future: Future[Any]) -> None:
+        self._on_loop(self._done, key, None)
+
+    def _on_loop(self, fn: Callable[..., None], *args: Any) -> None:
+        """``fn(*args)`` on the loop's thread (callbacks come from the threads that complete futures)."""
+        if threading.get_ident() == self._thread:
+            fn(*args)
         else:
-            self._loop.call_soon_threadsafe(self._enqueue, step)
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    def _done(self, key: int, reading: Future[Reading] | None) -> None:
+        pending = self._pending[key]
+        pending.reading = reading if reading is not None else pending.reading
+        pending.left -= 1
+        if pending.left == 0:
+            del self._pending[key]
+            self._enqueue(functools.partial(pending.step, pending.reading))
 
     def _enqueue(self, step: Callable[[], None]) -> None:
         self._ready.append(step)

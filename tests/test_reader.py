@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 import threading
 import uuid
+import weakref
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
@@ -167,6 +169,30 @@ def test_a_reading_is_recorded_only_once_its_background_compression_is_done_with
         return recorded
 
     assert asyncio.run(scenario()) == ["304", "read"]
+
+
+def test_a_recorded_page_is_freed_at_once_not_kept_by_its_futures_until_a_garbage_collection() -> None:
+    class Page:  # stands for an observation: its body, and the futures of its background work
+        def __init__(self) -> None:
+            self.archive: Future = Future()
+            self.body = b"x" * 100_000
+
+    async def scenario() -> weakref.ref[Page]:
+        recorder = Recorder(asyncio.get_running_loop())
+        page = Page()
+        reading: Future = Future()
+        reading.add_done_callback(recorder.later(lambda _f, page=page: None, after=[page.archive]))
+        reading.set_result(None)  # read before its WARC record is compressed (on another thread)
+        threading.Thread(target=page.archive.set_result, args=(b"gzip member",)).start()
+        await recorder.drained()
+        return weakref.ref(page)
+
+    gc.disable()  # what frees the page must be its reference count, not the cycle collector
+    try:
+        page = asyncio.run(scenario())
+        assert page() is None
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize(("setting", "pages", "expected"), [(0, 1000, 0), (2, 1, 2), ("auto", 5, 0)])
