@@ -1,8 +1,8 @@
 """Compression: stored bodies (zstd, older stores' zlib still read) and work on a background thread.
 
-zlib and zstd release the GIL while they compress, so a check compresses a body for the database and
-its WARC record on the second core while the main thread parses and detects the same page.
-One worker keeps the order of submission.
+zlib, zstd and hashlib release the GIL, so a check compresses a body for the database and builds its
+WARC records (digests, gzip members) on one background thread while the main thread fetches and
+stores; that thread runs its jobs in the order they were submitted.
 
 Stored bodies are zstd frames: on ~100 KB HTML, level 3 is ~3x faster than zlib level 3 and ~13 %
 smaller (``../shared/realworld`` pages: 0.54 vs 1.59 ms a page, ratio 5.0 vs 4.4). Bodies an older
