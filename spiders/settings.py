@@ -64,23 +64,21 @@ DOWNLOAD_WARNSIZE = 2_500_000
 # The whole-crawl bound: spiders.extensions.CrawlDeadline, not CLOSESPIDER_TIMEOUT, which waits for
 # every request already queued in the downloader (see that module).
 CRAWL_DEADLINE = 600
-EXTENSIONS = {
+# The components of every crawl, listed whole in the *_BASE settings instead of as changes to Scrapy's
+# lists: Scrapy imports every class named in EXTENSIONS or *_MIDDLEWARES, even one set to None (it
+# normalises the names), and each of its own components whose setting turns it off, so switching one
+# off there still cost its import. The remote control imported aiohttp and the cookies middleware
+# tldextract and requests (9 MB and 0.2 s of every `check --once`). Off here, as nothing in a monitor
+# uses them: telnet console, feed export, job directory, periodic log stats, memory checks, the close
+# conditions (spiders.extensions.CrawlDeadline bounds a crawl). CoreStats records the finish reason a
+# check reads; LogCount the warnings and errors in its stats.
+EXTENSIONS_BASE = {
+    "scrapy.extensions.corestats.CoreStats": 0,
+    "scrapy.extensions.logcount.LogCount": 0,
     "spiders.extensions.CrawlDeadline": 0,
-    "scrapy.extensions.throttle.AutoThrottle": None,
     "spiders.middlewares.CrawlDelayAutoThrottle": 0,  # AutoThrottle that keeps robots.txt Crawl-delay
-    # Off, as nothing here uses them: they only cost each crawl their import and set-up. The remote
-    # control imports aiohttp even when disabled (0.2 s of every `check --once`); no telnet console, feed
-    # export, job directory, periodic log stats or memory checks in a monitor's crawl (CoreStats stays:
-    # it records the finish reason a check reads).
-    "scrapy.extensions.remote_control.RemoteControl": None,
-    "scrapy.extensions.telnet.TelnetConsole": None,
-    "scrapy.extensions.feedexport.FeedExporter": None,
-    "scrapy.extensions.spiderstate.SpiderState": None,
-    "scrapy.extensions.logstats.LogStats": None,
-    "scrapy.extensions.memusage.MemoryUsage": None,
-    "scrapy.extensions.memdebug.MemoryDebugger": None,
-    "scrapy.extensions.closespider.CloseSpider": None,
 }
+EXTENSIONS: dict[str, int] = {}
 REDIRECT_MAX_TIMES = 5  # the redirect middleware itself refuses non-http(s) targets
 
 # Only the web: a watchlist entry or feed link must never make the monitor read local files (file:),
@@ -97,30 +95,31 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubled for each further one
 RETRY_BACKOFF_MAX = 60.0  # a longer Retry-After means "not this crawl": keep the error, do not wait
-DOWNLOADER_MIDDLEWARES = {
+# Scrapy's downloader middlewares minus those that do nothing for a monitor (its spider has no
+# allowed_domains and no HTTP auth, no code reads the downloader's byte counts, cookies, meta refresh and
+# the HTTP cache are off) and with ours in place of its robots.txt, retry and redirect middlewares.
+# HttpProxyMiddleware stays: it honours http_proxy/https_proxy from the environment.
+DOWNLOADER_MIDDLEWARES_BASE = {
     "spiders.middlewares.HostSlotMiddleware": 50,
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "spiders.middlewares.BackoffRetryMiddleware": 550,
     # Scrapy 2.19's robots.txt middleware lets through requests that queued while robots.txt loaded.
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.middlewares.RobotsTxtForAllMiddleware": 100,
-    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": 350,
+    "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware": 400,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": 500,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 590,
     "spiders.middlewares.NoRefererRedirectMiddleware": 600,  # no Referer middleware to set one (below)
-    # Each runs on every request or response and does nothing for a monitor: its spider has no
-    # allowed_domains and no HTTP auth, and no code reads the downloader's byte counts.
-    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
-    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": 750,
 }
-# Likewise: every status reaches the spider anyway (HTTPERROR_ALLOW_ALL), a followed link's depth is
-# bounded by the spider's own follow limit, a Referer header says nothing a site should know, and the
-# meta-copy check only warns about a coding mistake.
-SPIDER_MIDDLEWARES = {
-    "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": None,
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
-    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
-    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
+# Likewise Scrapy's spider middlewares without these: every status reaches the spider anyway
+# (HTTPERROR_ALLOW_ALL), a followed link's depth is bounded by the spider's own follow limit, a Referer
+# header says nothing a site should know, and the meta-copy check only warns about a coding mistake.
+SPIDER_MIDDLEWARES_BASE = {
+    "scrapy.spidermiddlewares.start.StartSpiderMiddleware": 25,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": 800,
 }
+SPIDER_MIDDLEWARES: dict[str, int] = {}
 
 # In-process crawls share the daemon's process: no telnet console, no stats dumps to stdout, and
 # Scrapy's log lines go to whatever handlers the daemon configured (AsyncCrawlerRunner installs none).

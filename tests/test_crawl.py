@@ -143,6 +143,7 @@ def _script(plan: dict[str, Any]) -> dict[str, Any]:
                 out.update({f"{name}-{i}": d for i, d in enumerate(done)})
             else:
                 out[name] = await one(batch)
+        out["modules"] = sorted(sys.modules)
         return out
 
     return run(main)
@@ -163,11 +164,13 @@ def crawled(mockserver: Any) -> dict[str, Any]:
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     out = json.loads(proc.stdout)
+    modules = out.pop("modules")
     for batch in out.values():
         for r in batch["results"]:
             r["body"] = base64.b64decode(r["body"])
     out["robots_fetches_alt"] = mockserver.hits("/robots.txt", alt=True) - robots_before
     out["log"] = proc.stderr
+    out["modules"] = modules
     return out
 
 
@@ -292,6 +295,15 @@ def test_redirects_carry_no_referer_and_crawls_log_no_warning_about_it(crawled, 
     assert "Referer" not in crawled["log"]  # Scrapy warned on every crawl that none would be set
 
 
+def test_crawls_do_not_import_components_they_switched_off(crawled):
+    # Scrapy imports every component it is told about, even one set to None: the remote control pulled
+    # in aiohttp and the cookies middleware tldextract and requests, 9 MB of every check.
+    imported = set(crawled["modules"])
+    assert "scrapy.downloadermiddlewares.useragent" in imported  # the list is the crawl's, not empty
+    unused = {"aiohttp", "tldextract", "requests", "scrapy.extensions.telnet", "scrapy.extensions.feedexport"}
+    assert not unused & imported
+
+
 def test_feed_follows_newest_articles(crawled, mockserver):
     followed = [r for r in crawled["main"]["results"] if r["source"] is not None]
     by_source: dict[str, list[str]] = {}
@@ -350,7 +362,7 @@ def test_robots_crawl_delay_spaces_requests_to_that_host(crawled, mockserver):
 def test_several_crawls_share_one_reactor(crawled):
     # Eight fetch() calls in one process, two of them at the same time: the reactor survived each crawl.
     names = ["main", "retry", "polite", "crawl-delay", "followed-conditional", "together-0", "together-1", "deadline"]
-    assert [k for k in crawled if k not in ("robots_fetches_alt", "log")] == names
+    assert [k for k in crawled if k not in ("robots_fetches_alt", "log", "modules")] == names
     assert all(crawled[k]["results"] for k in names)
 
 

@@ -232,9 +232,10 @@ def test_polite_defaults_and_overrides():
     assert settings.getbool("COOKIES_ENABLED") is False
     assert settings.getbool("TELNETCONSOLE_ENABLED") is False
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
-    extensions = settings.getdict("EXTENSIONS")  # not even loaded: a daemon opens no control port
-    assert extensions["scrapy.extensions.remote_control.RemoteControl"] is None
-    assert extensions["scrapy.extensions.telnet.TelnetConsole"] is None
+    extensions = settings.getwithbase("EXTENSIONS")  # not even loaded: a daemon opens no control port
+    assert "scrapy.extensions.remote_control.RemoteControl" not in extensions
+    assert "scrapy.extensions.telnet.TelnetConsole" not in extensions
+    assert "spiders.extensions.CrawlDeadline" in extensions
     assert settings.getbool("AUTOTHROTTLE_ENABLED") is True
     assert settings.getbool("HTTPERROR_ALLOW_ALL") is True
     assert settings.get("SPIDER_MODULES") == ["spiders"]
