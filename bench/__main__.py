@@ -1,6 +1,6 @@
 """``make bench`` / ``python -m bench``: press-monitor beside the floor and urlwatch, in one run.
 
-    python -m bench [--pages 1000] [--tools floor,press-monitor,urlwatch] [--keep]
+    python -m bench [--pages 1000] [--tools floor,polite-floor,press-monitor,urlwatch]
     BENCH_PAGES=10000 make bench
 
 Generates the local internet (bench/sitegen.py), serves it with nginx (bench/server.py), runs round 1
@@ -26,7 +26,7 @@ from bench.server import Server
 from bench.sitegen import generate, mutate
 
 OUT = Path(__file__).resolve().parent / "out"
-TOOLS = ("floor", "press-monitor", "urlwatch")
+TOOLS = ("floor", "polite-floor", "press-monitor", "urlwatch")
 
 
 def main() -> None:
@@ -50,6 +50,8 @@ def main() -> None:
     rounds: list[Callable[[int], runners.Run]] = []
     if "floor" in tools:
         rounds.append(lambda r: runners.floor_round(server, sites, out, r))
+    if "polite-floor" in tools:
+        rounds.append(lambda r: runners.polite_floor_round(server, sites, out, r, args.pm_fetch))
     if "press-monitor" in tools:
         rounds.append(lambda r: runners.pm_round(server, sites, out, r, args.pm_fetch))
     if "urlwatch" in tools:

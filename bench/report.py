@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bench.runners import Run
 
+FLOORS = ("floor", "polite floor")  # fetch and parse only: nothing to score, nothing stored
+
 
 def table(results: list[Run], truth: dict[str, str], pages: int, server: str) -> str:
     floor = {r.round: r for r in results if r.tool == "floor"}
@@ -23,7 +25,7 @@ def table(results: list[Run], truth: dict[str, str], pages: int, server: str) ->
         base = floor.get(run.round)
         growth = run.storage - storage_before.get(run.tool, 0)
         storage_before[run.tool] = run.storage
-        scored = run.round == 2 and run.tool != "floor"
+        scored = run.round == 2 and run.tool not in FLOORS
         rows.append(
             "| "
             + " | ".join(
@@ -42,7 +44,7 @@ def table(results: list[Run], truth: dict[str, str], pages: int, server: str) ->
                     if scored and noise
                     else "",
                     str(len(run.alerts & same)) if scored else "",
-                    f"{growth / pages:,.0f}" if run.tool != "floor" else "",
+                    f"{growth / pages:,.0f}" if run.tool not in FLOORS else "",
                 ]
             )
             + " |"

@@ -84,6 +84,21 @@ def floor_round(server: Server, sites: list[Site], out: Path, rnd: int) -> Run:
     return Run("floor", rnd, wall, cpu, rss, server.requests_since(offset), note=f"failed={counts['failed']}")
 
 
+def polite_floor_round(server: Server, sites: list[Site], out: Path, rnd: int, fetch: str) -> Run:
+    """bench/polite_floor.py, with the per-host delay of press-monitor's ``fetch`` section."""
+    work = out / "polite-floor"
+    work.mkdir(exist_ok=True)
+    (work / "urls.txt").write_text("\n".join(all_urls(server, sites)), encoding="utf-8")
+    delay = re.search(r"delay:\s*([\d.]+)\s*s", fetch)
+    cmd = [sys.executable, "-m", "bench.polite_floor", str(work / "urls.txt"), str(work / "etags.json")]
+    cmd += [delay.group(1)] if delay else []
+    offset = server.log_offset()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    wall, cpu, rss, text = measure(cmd, work, env, work / f"round{rnd}.out")
+    counts = json.loads(text.strip().splitlines()[-1])
+    return Run("polite floor", rnd, wall, cpu, rss, server.requests_since(offset), note=f"failed={counts['failed']}")
+
+
 # -- press-monitor ---------------------------------------------------------------------------------
 
 PM_FETCH = "{obey_robots: true, timeout: 30s, retries: 2, concurrency_per_domain: 2, autothrottle: true, delay: 0.5s}"
