@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from monitor.detection.anchors import AnchorHits, inner_anchors
+from monitor.detection.anchors import AnchorIndex
 from monitor.detection.blocks import Block, extract_blocks, location
 from monitor.detection.judge import judge_run, make_finding
 from monitor.detection.normalize import normalize
@@ -73,7 +73,7 @@ class Detector:
         self._jsonld_rules = [(r, SelectorSet(r.selectors)) for r in enabled if r.jsonld]
         # A block far longer than any rule accepts is article text: not worth normalising.
         self._longest = 2 * max((r.max_chars for r in self._text_rules), default=0)
-        self._within = inner_anchors({a for r in self._text_rules for a in r.anchors})
+        self._anchors = AnchorIndex(a for r in self._text_rules for a in r.anchors)
 
     def detect(
         self,
@@ -142,7 +142,7 @@ class Detector:
         norms = [normalize(b.text) if len(b.text) <= self._longest else "" for b in blocks]
         found: list[tuple[int, Finding]] = []
         own: tuple[re.Pattern[str], ...] | None = None  # the outlet's own name, looked up when first needed
-        anchors = AnchorHits(norms, self._within)
+        anchors = self._anchors.hits(norms)
         for rule in self._text_rules:
             covered = -1  # blocks already joined into a previous finding of this rule
             for i in anchors.blocks_with(rule.anchors):

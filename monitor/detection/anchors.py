@@ -6,72 +6,63 @@ Anchors are normalised literals; a rule's patterns run only over blocks holding 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
+
+import ahocorasick
+
+
+class AnchorIndex:
+    """Every anchor of a rule set in one Aho-Corasick automaton (pyahocorasick, built once per rule set).
+
+    A page's text is scanned once for all of them: looking each anchor up with ``str.find`` scanned it
+    ~150 times (the anchors in the page's scripts), 1.2 ms a page against 0.3 ms.
+    """
+
+    def __init__(self, anchors: Iterable[str]) -> None:
+        self.automaton = ahocorasick.Automaton()
+        for anchor in set(anchors):
+            if anchor:  # the empty anchor is in every block: answered without the automaton
+                self.automaton.add_word(anchor, anchor)
+        self.automaton.make_automaton()
+
+    def hits(self, norms: list[str]) -> AnchorHits:
+        """The anchors' blocks in one page's normalised block texts ``norms``."""
+        return AnchorHits(norms, self)
 
 
 class AnchorHits:
-    """Which blocks (normalised texts ``norms``) hold which anchors, for one page.
+    """Which blocks (normalised texts ``norms``) of one page hold which anchors of ``index``."""
 
-    Rules share anchors, so each is looked up once per page. An anchor with a character the page
-    lacks is not looked up at all (most anchors are in scripts a page is not written in), and one
-    holding a shorter anchor (``иностранн``, ``иностр``) only in the blocks that hold the shorter one.
-    """
-
-    def __init__(self, norms: list[str], within: dict[str, str]) -> None:
-        self.norms, self.within = norms, within
-        self.page = "\n".join(norms)
-        self.starts = list(accumulate((len(n) + 1 for n in norms[:-1]), initial=0))
-        self.chars = frozenset(self.page)
-        self.found: dict[str, list[int]] = {}
+    def __init__(self, norms: list[str], index: AnchorIndex) -> None:
+        self.norms = norms
+        self.found = _blocks_per_anchor(norms, index.automaton)
 
     def blocks_with(self, anchors: Sequence[str]) -> list[int]:
         """Indexes of the blocks holding any of ``anchors``, in order."""
+        if "" in anchors:
+            return list(range(len(self.norms)))
+        if len(anchors) == 1:
+            return list(self.found.get(anchors[0], ()))
         hits: set[int] = set()
         for anchor in anchors:
-            hits.update(self._hits(anchor))
+            hits.update(self.found.get(anchor, ()))
         return sorted(hits)
 
-    def _hits(self, anchor: str) -> list[int]:
-        found = self.found.get(anchor)
-        if found is None:
-            inner = self.within.get(anchor)
-            if not _chars(anchor) <= self.chars:
-                found = []
-            elif inner is not None:
-                found = [i for i in self._hits(inner) if anchor in self.norms[i]]
-            else:
-                found = self._find(anchor)
-            self.found[anchor] = found
-        return found
 
-    def _find(self, anchor: str) -> list[int]:
-        page, starts = self.page, self.starts
-        hits: list[int] = []
-        pos = page.find(anchor)
-        while pos != -1:
-            index = bisect_right(starts, pos) - 1
-            hits.append(index)
-            # Jump to the next block: one hit per block is enough.
-            next_start = starts[index + 1] if index + 1 < len(starts) else len(page)
-            pos = page.find(anchor, next_start)
-        return hits
-
-
-def inner_anchors(anchors: set[str]) -> dict[str, str]:
-    """For each anchor holding shorter ones, the longest of them: its blocks are the only candidates.
-
-    ``within`` for :class:`AnchorHits`; computed once per rule set.
-    """
-    out: dict[str, str] = {}
-    for anchor in anchors:
-        inner = [a for a in anchors if a and a != anchor and a in anchor]
-        if inner and "\n" not in anchor:  # (normalised anchors never span two blocks)
-            out[anchor] = max(inner, key=lambda a: (len(a), a))
-    return out
-
-
-@lru_cache(maxsize=4096)
-def _chars(anchor: str) -> frozenset[str]:
-    return frozenset(anchor)
+def _blocks_per_anchor(norms: list[str], automaton: ahocorasick.Automaton) -> dict[str, list[int]]:
+    """Each anchor found in ``norms`` -> the blocks holding it, in order, each once."""
+    if not norms or len(automaton) == 0:
+        return {}
+    page = "\n".join(norms)
+    starts = list(accumulate((len(n) + 1 for n in norms[:-1]), initial=0))
+    found: dict[str, list[int]] = {}
+    for end, anchor in automaton.iter(page):
+        start = end - len(anchor) + 1
+        index = bisect_right(starts, start) - 1
+        if end >= starts[index] + len(norms[index]):
+            continue  # runs into the next block: not in this one (only an anchor with a line break can)
+        blocks = found.setdefault(anchor, [])
+        if not blocks or blocks[-1] != index:
+            blocks.append(index)
+    return found
