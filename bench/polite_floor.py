@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -74,7 +73,7 @@ class PoliteFloorSpider(scrapy.Spider):
             headers = {"If-None-Match": self.etags[url]} if url in self.etags else {}
             yield scrapy.Request(url, headers=headers, dont_filter=True, errback=self.failed)
 
-    def parse(self, response: Any) -> Iterator[Any]:
+    def parse(self, response: Any) -> None:
         if response.status == 304:
             self.counts["not_modified"] += 1
             return
@@ -84,7 +83,6 @@ class PoliteFloorSpider(scrapy.Spider):
         etag = response.headers.get("ETag")
         if etag:
             self.etags[response.url] = etag.decode("latin-1")
-        yield from ()
 
     def failed(self, failure: Failure) -> None:
         self.counts["failed"] += 1

@@ -73,30 +73,29 @@ def dir_size(path: Path) -> int:
 
 
 def floor_round(server: Server, sites: list[Site], out: Path, rnd: int) -> Run:
-    work = out / "floor"
-    work.mkdir(exist_ok=True)
-    (work / "urls.txt").write_text("\n".join(all_urls(server, sites)), encoding="utf-8")
-    offset = server.log_offset()
-    cmd = [sys.executable, "-m", "bench.floor", str(work / "urls.txt"), str(work / "etags.json")]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    wall, cpu, rss, text = measure(cmd, work, env, work / f"round{rnd}.out")
-    counts = json.loads(text.strip().splitlines()[-1])
-    return Run("floor", rnd, wall, cpu, rss, server.requests_since(offset), note=f"failed={counts['failed']}")
+    return _floor_round("floor", "bench.floor", [], server, sites, out, rnd)
 
 
 def polite_floor_round(server: Server, sites: list[Site], out: Path, rnd: int, fetch: str) -> Run:
     """bench/polite_floor.py, with the per-host delay of press-monitor's ``fetch`` section."""
-    work = out / "polite-floor"
+    delay = re.search(r"delay:\s*([\d.]+)\s*s", fetch)
+    args = [delay.group(1)] if delay else []
+    return _floor_round("polite floor", "bench.polite_floor", args, server, sites, out, rnd)
+
+
+def _floor_round(
+    tool: str, module: str, args: list[str], server: Server, sites: list[Site], out: Path, rnd: int
+) -> Run:
+    """One round of a floor script: ``python -m MODULE URLS_FILE ETAGS_JSON [ARGS]``, one JSON line out."""
+    work = out / tool.replace(" ", "-")
     work.mkdir(exist_ok=True)
     (work / "urls.txt").write_text("\n".join(all_urls(server, sites)), encoding="utf-8")
-    delay = re.search(r"delay:\s*([\d.]+)\s*s", fetch)
-    cmd = [sys.executable, "-m", "bench.polite_floor", str(work / "urls.txt"), str(work / "etags.json")]
-    cmd += [delay.group(1)] if delay else []
     offset = server.log_offset()
+    cmd = [sys.executable, "-m", module, str(work / "urls.txt"), str(work / "etags.json"), *args]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     wall, cpu, rss, text = measure(cmd, work, env, work / f"round{rnd}.out")
     counts = json.loads(text.strip().splitlines()[-1])
-    return Run("polite floor", rnd, wall, cpu, rss, server.requests_since(offset), note=f"failed={counts['failed']}")
+    return Run(tool, rnd, wall, cpu, rss, server.requests_since(offset), note=f"failed={counts['failed']}")
 
 
 # -- press-monitor ---------------------------------------------------------------------------------

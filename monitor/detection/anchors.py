@@ -42,8 +42,6 @@ class AnchorHits:
         """Indexes of the blocks holding any of ``anchors``, in order."""
         if "" in anchors:
             return list(range(len(self.norms)))
-        if len(anchors) == 1:
-            return list(self.found.get(anchors[0], ()))
         hits: set[int] = set()
         for anchor in anchors:
             hits.update(self.found.get(anchor, ()))
