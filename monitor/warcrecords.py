@@ -111,7 +111,7 @@ def _request(uri: str, date: str, concurrent_to: str, headers: Mapping[str, str]
     lines = [("Host", parts.netloc), *((k, v) for k, v in headers.items() if k.lower() != "host")]
     head = _head(f"GET {target} HTTP/1.1", lines)
     fields = [("WARC-Date", date), ("WARC-Type", "request"), ("WARC-Record-ID", _record_id())]
-    fields += [("WARC-Target-URI", uri), ("WARC-Payload-Digest", payload_digest(b""))]
+    fields += [("WARC-Target-URI", uri), ("WARC-Payload-Digest", _EMPTY_DIGEST)]
     fields += [("WARC-Concurrent-To", concurrent_to)]
     return _record(fields, [head], "application/http; msgtype=request")
 
@@ -166,3 +166,6 @@ def _record_id() -> str:
 
 def _b32(digest: bytes) -> str:
     return "sha1:" + base64.b32encode(digest).decode()
+
+
+_EMPTY_DIGEST = payload_digest(b"")  # a request record's payload: none

@@ -78,7 +78,6 @@ EXTENSIONS_BASE = {
     "spiders.extensions.CrawlDeadline": 0,
     "spiders.middlewares.CrawlDelayAutoThrottle": 0,  # AutoThrottle that keeps robots.txt Crawl-delay
 }
-EXTENSIONS: dict[str, int] = {}
 REDIRECT_MAX_TIMES = 5  # the redirect middleware itself refuses non-http(s) targets
 
 # Only the web: a watchlist entry or feed link must never make the monitor read local files (file:),
@@ -111,7 +110,6 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     "spiders.middlewares.NoRefererRedirectMiddleware": 600,  # no Referer middleware to set one (below)
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": 750,
 }
-DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
 # Likewise Scrapy's spider middlewares without these: every status reaches the spider anyway
 # (HTTPERROR_ALLOW_ALL), a followed link's depth is bounded by the spider's own follow limit, a Referer
 # header says nothing a site should know, and the meta-copy check only warns about a coding mistake.
@@ -119,7 +117,6 @@ SPIDER_MIDDLEWARES_BASE = {
     "scrapy.spidermiddlewares.start.StartSpiderMiddleware": 25,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": 800,
 }
-SPIDER_MIDDLEWARES: dict[str, int] = {}
 
 # In-process crawls share the daemon's process: no telnet console, no stats dumps to stdout, and
 # Scrapy's log lines go to whatever handlers the daemon configured (AsyncCrawlerRunner installs none).
