@@ -23,7 +23,8 @@ from monitor.models import Event, FetchResult
 from monitor.notify.deliver import drain
 from monitor.observation import begin_observation, recipients_for
 from monitor.observe import SiteTemplate
-from monitor.reader import PageReader, Reading, ReadJob, Recorder
+from monitor.reader import PageReader, Reading, ReadJob
+from monitor.recorder import Recorder
 from monitor.store import OutletSpec, PageInfo
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,8 @@ from mockserver import MockServer
 from monitor.detect import Detector
 from monitor.models import FetchResult
 from monitor.outcomes import load_signatures
-from monitor.reader import PageReader, ReadJob, Recorder, read, worker_count
+from monitor.reader import PageReader, ReadJob, read, worker_count
+from monitor.recorder import Recorder
 
 BEFORE = (REPO / "seeds" / "site" / "index.html").read_text(encoding="utf-8")
 AFTER = (REPO / "seeds" / "changes" / "index.html").read_text(encoding="utf-8")
@@ -120,6 +121,25 @@ def test_a_page_whose_worker_died_is_read_by_the_main_process_which_reads_the_re
     reader.submit(_job(), done.append)  # no worker any more: read at once, on this thread
     assert done[0].result() == reading
     assert reader.offloaded == 0
+
+
+def test_a_worker_reads_pages_without_the_modules_only_the_main_process_needs() -> None:
+    """Every module a worker imports is memory of its own (a spawned process shares nothing): asyncio and
+    ssl, PyYAML, pydantic and charset-normalizer are the main process's (loop, config and packs, a body of
+    unknown encoding)."""
+    reader = PageReader(Detector(), load_signatures(), workers=1)
+    read_back: Future[Future] = Future()  # the done-callback runs on the pool's thread
+    try:
+        reader.submit(_job(), read_back.set_result)
+        reading = read_back.result(timeout=60).result()
+        assert reader.offloaded == 1
+        assert any(f.category == "foreign_agent_label" for f in reading.findings)
+        pool = reader._ensure_pool()
+        modules = set(pool.submit(eval, "sorted(__import__('sys').modules)").result(timeout=60))
+    finally:
+        reader.close()
+    assert {"lxml.etree", "monitor.detect"} <= modules
+    assert not {"asyncio", "ssl", "yaml", "pydantic", "charset_normalizer"} & modules
 
 
 def test_readings_are_recorded_on_the_loop_thread_and_the_first_error_is_raised_after_the_rest() -> None:

@@ -10,11 +10,13 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
 
 from monitor.errors import StoreError
 from monitor.models import Change, FetchResult, Finding, FindingChange
@@ -73,11 +75,69 @@ def check(store, at, findings, *, body=b"<html>label</html>", route=None, state=
     )
 
 
-def test_migrates_from_empty_to_head_and_matches_models(store, db_path):
-    assert db_path.exists()
-    assert current_revision(store.engine) == head_revision() == HEAD_REVISION  # a new migration: bump it
-    with store.engine.connect() as conn:
+def _migrated_from_empty(db_path: Path) -> Engine:
+    """A database built by the migrations from nothing (what ``Store.open`` of an older store runs)."""
+    engine = make_engine(f"sqlite:///{db_path}")
+    config = alembic_config(str(engine.url))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    return engine
+
+
+def _schema(engine: Engine) -> dict[str, tuple[object, ...]]:
+    """Tables, columns, keys and indexes, independent of the order the DDL listed them in."""
+    found = inspect(engine)
+    return {
+        table: (
+            sorted((c["name"], str(c["type"]), c["nullable"], str(c["default"])) for c in found.get_columns(table)),
+            found.get_pk_constraint(table)["constrained_columns"],
+            sorted(
+                (f["name"] or "", tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                for f in found.get_foreign_keys(table)
+            ),
+            sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(table)),
+            sorted((i["name"], tuple(i["column_names"]), i["unique"]) for i in found.get_indexes(table)),
+        )
+        for table in found.get_table_names()
+    }
+
+
+def test_migrates_from_empty_to_head_and_matches_models(db_path):
+    engine = _migrated_from_empty(db_path)
+    assert current_revision(engine) == head_revision() == HEAD_REVISION  # a new migration: bump it
+    with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_a_new_database_gets_the_migrations_schema_without_loading_alembic(tmp_path):
+    created = tmp_path / "new.db"
+    script = (
+        "import sys; from monitor.store import Store; "
+        f"Store.open('sqlite:///{created}').close(); print('alembic' in sys.modules)"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "False"
+    engine = make_engine(f"sqlite:///{created}")
+    assert current_revision(engine) == HEAD_REVISION  # stamped: the next migration starts from here
+    assert _schema(engine) == _schema(_migrated_from_empty(tmp_path / "migrated.db"))
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_a_store_created_without_alembic_migrates_with_it_and_keeps_data(db_path):
+    store = Store.open(f"sqlite:///{db_path}")
+    store.sync_outlets([OutletSpec("Example", urls=(URL,))])
+    check(store, T0, [LABEL])
+    config = alembic_config(str(store.engine.url))
+    with store.engine.begin() as conn:  # the created schema is one the migrations work on: down, then up
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002")
+    store.close()
+    reopened = Store.open(f"sqlite:///{db_path}")
+    assert current_revision(reopened.engine) == HEAD_REVISION
+    assert _schema(reopened.engine) == _schema(_migrated_from_empty(db_path.with_name("migrated.db")))
+    assert reopened.page_info(URL) is not None
 
 
 def test_sqlite_runs_in_wal_with_busy_timeout(store, db_path):

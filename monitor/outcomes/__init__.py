@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 from lxml import etree
 
 from monitor.errors import ConfigError
@@ -67,6 +66,8 @@ def load_signatures(extra: Sequence[Path] = ()) -> list[Signature]:
 
 
 def _parse(name: str, text: str) -> list[Signature]:
+    import yaml  # here: a reading worker, given parsed signatures, never needs PyYAML
+
     try:
         data = yaml.safe_load(text) or {}
         return [_signature(entry) for entry in data.get("signatures", [])]

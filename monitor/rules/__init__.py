@@ -45,12 +45,12 @@ from typing import TYPE_CHECKING, Any
 from monitor.detection.normalize import normalize
 from monitor.errors import ConfigError, RulePackError
 from monitor.resources import rules_dir
-from monitor.yamlmarks import Marks, format_loc, load_with_marks, mark_for
 
 if TYPE_CHECKING:  # loading a pack imports them; a worker process given built rules never does
     from pydantic import ValidationError
 
     from monitor.rules.schema import PackModel, RuleModel
+    from monitor.yamlmarks import Marks
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,8 @@ def shipped_packs() -> list[Path]:
 
 
 def _problems(path: Path, exc: ValidationError, marks: Marks) -> list[str]:
+    from monitor.yamlmarks import format_loc, mark_for
+
     out = []
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -186,6 +188,7 @@ def load_pack(path: Path) -> list[Rule]:
     from pydantic import ValidationError
 
     from monitor.rules.schema import PackModel
+    from monitor.yamlmarks import load_with_marks, mark_for
 
     try:
         data, marks = load_with_marks(path)

@@ -7,7 +7,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Column, Connection, Engine, MetaData, PrimaryKeyConstraint, String, Table, create_engine, event
+from sqlalchemy import inspect as inspect_schema
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
@@ -26,6 +27,15 @@ _MIGRATION_LOCK = threading.Lock()
 #: revision ``0003``). A database already at it opens without loading Alembic (~11 MB and ~0.15 s on every
 #: command); tests/test_store.py checks it against Alembic's own head.
 HEAD_REVISION = max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+#: Alembic's version table as ``alembic upgrade`` creates it, for a new database made without Alembic.
+_VERSION_TABLE = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 
 class MigrationError(Exception):
@@ -89,7 +99,8 @@ def migrate(engine: Engine) -> None:
     if _at_head(engine):
         return
     with _MIGRATION_LOCK:
-        _migrate(engine)
+        if not _create_if_empty(engine):
+            _migrate(engine)
 
 
 def _at_head(engine: Engine) -> bool:
@@ -99,6 +110,27 @@ def _at_head(engine: Engine) -> bool:
     except SQLAlchemyError:  # a new database: no version table yet
         return False
     return [v for (v,) in versions] == [HEAD_REVISION]
+
+
+def _create_if_empty(engine: Engine) -> bool:
+    """Give a new SQLite database (no tables at all) the models' schema, stamped at the head revision;
+    False when it has tables (for Alembic to migrate). Alembic's own recipe for a database built from
+    scratch, without loading it: the first check of a new install keeps ~10 MB of memory that the
+    migration machinery would hold to its end. The migrations build the same schema (tests/test_store.py).
+    """
+    if engine.url.get_backend_name() != "sqlite":
+        return False
+    from monitor.store.schema import Base
+
+    with engine.connect() as connection, connection.begin():
+        begin_immediate(connection)  # a second process opening the new file waits, then finds the tables
+        if inspect_schema(connection).get_table_names():
+            return False
+        Base.metadata.create_all(connection)
+        _VERSION_TABLE.create(connection)
+        connection.execute(_VERSION_TABLE.insert().values(version_num=HEAD_REVISION))
+    log.info("event=store_created revision=%s", HEAD_REVISION)
+    return True
 
 
 def _migrate(engine: Engine) -> None:
