@@ -5,7 +5,9 @@ WARC records (digests, gzip members) on one background thread while the main thr
 stores; that thread runs its jobs in the order they were submitted.
 
 Stored bodies are zstd frames: on ~100 KB HTML, level 3 is ~3x faster than zlib level 3 and ~13 %
-smaller (``../shared/realworld`` pages: 0.54 vs 1.59 ms a page, ratio 5.0 vs 4.4). Bodies an older
+smaller (``../shared/realworld`` pages: 0.54 vs 1.59 ms a page, ratio 5.0 vs 4.4); level 2 is ~40 %
+faster again for ~3 % more bytes (0.55 vs 0.89 ms, ratio 4.86 vs 5.01, measured 2026-12-02; on the
+bench pages 0.48 vs 0.87 ms, <1 % more bytes), and this thread is a first check's bottleneck. Bodies an older
 version stored with zlib stay readable: a zstd frame opens with its magic number, a zlib stream never
 does (its first byte is 0x78 for the window size zlib writes).
 """
@@ -23,8 +25,8 @@ try:  # Python 3.14 ships zstd; backports.zstd is the same module for 3.11-3.13
 except ImportError:
     from backports import zstd
 
-#: zstd level of stored bodies (zstd's own default).
-BODY_LEVEL = 3
+#: zstd level of stored bodies (one below zstd's default: see above).
+BODY_LEVEL = 2
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 #: Jobs the compression thread may have waiting before a new one waits for the oldest: what keeps the
