@@ -5,9 +5,10 @@ WARC records (digests, gzip members) on one background thread while the main thr
 stores; that thread runs its jobs in the order they were submitted.
 
 Stored bodies are zstd frames: on ~100 KB HTML, level 3 is ~3x faster than zlib level 3 and ~13 %
-smaller (``../shared/realworld`` pages: 0.54 vs 1.59 ms a page, ratio 5.0 vs 4.4); level 2 is ~40 %
-faster again for ~3 % more bytes (0.55 vs 0.89 ms, ratio 4.86 vs 5.01, measured 2026-12-02; on the
-bench pages 0.48 vs 0.87 ms, <1 % more bytes), and this thread is a first check's bottleneck. Bodies an older
+smaller (``../shared/realworld`` pages: 0.54 vs 1.59 ms a page, ratio 5.0 vs 4.4). Level 2 is ~30 %
+faster than 3 for ~3 % more bytes (2026-12-02, interleaved, best of 7: real-world pages 0.68 vs
+0.97 ms, ratio 4.86 vs 5.01; bench pages 0.42 vs 0.60 ms, ratio 2.60 vs 2.63), and a first check
+waits for this thread when it falls behind. Bodies an older
 version stored with zlib stay readable: a zstd frame opens with its magic number, a zlib stream never
 does (its first byte is 0x78 for the window size zlib writes).
 """

@@ -124,6 +124,8 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
                 continue
             return _fix_cyrillic(body, codec, text)
         return _guess(body)
+    except ImportError:  # a broken install (charset-normalizer, imported late) must fail, not decode as UTF-8
+        raise
     except Exception:  # hostile input must never take the run down
         return bytes(body[:MAX_BYTES]).decode("utf-8", "replace")
 

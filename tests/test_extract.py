@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,14 @@ def test_windows_1251_page_declared_koi8():
 def test_undeclared_windows_1251_is_guessed():
     text = " ".join([TEXT] * 5)
     assert TEXT in decode_html(_page(None, text).encode("windows-1251"))
+
+
+def test_a_missing_encoding_detector_fails_loudly_instead_of_garbling_pages(monkeypatch):
+    """charset-normalizer is imported only when a page needs it: a broken install must not turn every
+    undeclared windows-1251 page into replacement characters (and its labels into misses)."""
+    monkeypatch.setitem(sys.modules, "charset_normalizer", None)  # what an uninstalled package looks like
+    with pytest.raises(ImportError):
+        decode_html(_page(None, " ".join([TEXT] * 5)).encode("windows-1251"))
 
 
 @pytest.mark.parametrize("body", [b"", b"\xff\xfe\xfa", b"\x00" * 10, b"<meta charset=bogus>\xe9", bytes(range(256))])

@@ -125,6 +125,28 @@ def test_a_new_database_gets_the_migrations_schema_without_loading_alembic(tmp_p
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
+def test_a_new_database_opened_by_several_threads_at_once_is_created_once_without_alembic(tmp_path):
+    created = tmp_path / "new.db"
+    script = f"""
+import sys, threading
+from monitor.store import Store
+errors = []
+def open_close():
+    try:
+        Store.open('sqlite:///{created}').close()
+    except Exception as exc:
+        errors.append(exc)
+threads = [threading.Thread(target=open_close) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(errors, 'alembic' in sys.modules)
+"""
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert ran.stdout.split() == ["[]", "False"]
+    with sqlite3.connect(created) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD_REVISION,)]
+
+
 def test_a_store_created_without_alembic_migrates_with_it_and_keeps_data(db_path):
     store = Store.open(f"sqlite:///{db_path}")
     store.sync_outlets([OutletSpec("Example", urls=(URL,))])

@@ -106,10 +106,13 @@ def migrate(engine: Engine) -> None:
 def _at_head(engine: Engine) -> bool:
     try:
         with engine.connect() as connection:
-            versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+            return _versions(connection) == [HEAD_REVISION]
     except SQLAlchemyError:  # a new database: no version table yet
         return False
-    return [v for (v,) in versions] == [HEAD_REVISION]
+
+
+def _versions(connection: Connection) -> list[str]:
+    return [v for (v,) in connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()]
 
 
 def _create_if_empty(engine: Engine) -> bool:
@@ -124,8 +127,9 @@ def _create_if_empty(engine: Engine) -> bool:
 
     with engine.connect() as connection, connection.begin():
         begin_immediate(connection)  # a second process opening the new file waits, then finds the tables
-        if inspect_schema(connection).get_table_names():
-            return False
+        tables = inspect_schema(connection).get_table_names()
+        if tables:  # an existing database, or one another process created while this one waited
+            return "alembic_version" in tables and _versions(connection) == [HEAD_REVISION]
         Base.metadata.create_all(connection)
         _VERSION_TABLE.create(connection)
         connection.execute(_VERSION_TABLE.insert().values(version_num=HEAD_REVISION))

@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 models of the store. Alembic migrations (``migrations/versions``) create them.
+"""SQLAlchemy 2 models of the store. A new SQLite database is created from them (stamped at the newest
+migration); Alembic migrations (``migrations/versions``) bring an older one up to them.
 
 Storage is shaped by one number: an unchanged page must cost well under 1 KB per check. So a
 snapshot row holds only small facts and *references*: the body lives once per content hash in
