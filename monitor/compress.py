@@ -8,9 +8,9 @@ Stored bodies are zstd frames: on ~100 KB HTML, level 3 is ~3x faster than zlib 
 smaller (``../shared/realworld`` pages: 0.54 vs 1.59 ms a page, ratio 5.0 vs 4.4). Level 2 is ~30 %
 faster than 3 for ~3 % more bytes (2026-12-02, interleaved, best of 7: real-world pages 0.68 vs
 0.97 ms, ratio 4.86 vs 5.01; bench pages 0.42 vs 0.60 ms, ratio 2.60 vs 2.63), and a first check
-waits for this thread when it falls behind. Bodies an older
-version stored with zlib stay readable: a zstd frame opens with its magic number, a zlib stream never
-does (its first byte is 0x78 for the window size zlib writes).
+waits for this thread when it falls behind. Bodies an older version stored with zlib stay readable: a
+zstd frame opens with its magic number, a zlib stream never does (its first byte is 0x78 for the
+window size zlib writes).
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
 from monitor.errors import StoreError
 from monitor.models import Change, FetchResult, Finding, FindingChange
@@ -75,13 +76,18 @@ def check(store, at, findings, *, body=b"<html>label</html>", route=None, state=
     )
 
 
+def _alembic(conn: Connection) -> Config:
+    """An Alembic config that runs its commands on ``conn`` (inside the caller's transaction)."""
+    config = alembic_config(str(conn.engine.url))
+    config.attributes["connection"] = conn
+    return config
+
+
 def _migrated_from_empty(db_path: Path) -> Engine:
     """A database built by the migrations from nothing (what ``Store.open`` of an older store runs)."""
     engine = make_engine(f"sqlite:///{db_path}")
-    config = alembic_config(str(engine.url))
     with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(_alembic(conn), "head")
     return engine
 
 
@@ -151,10 +157,8 @@ def test_a_store_created_without_alembic_migrates_with_it_and_keeps_data(db_path
     store = Store.open(f"sqlite:///{db_path}")
     store.sync_outlets([OutletSpec("Example", urls=(URL,))])
     check(store, T0, [LABEL])
-    config = alembic_config(str(store.engine.url))
     with store.engine.begin() as conn:  # the created schema is one the migrations work on: down, then up
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0002")
+        command.downgrade(_alembic(conn), "0002")
     store.close()
     reopened = Store.open(f"sqlite:///{db_path}")
     assert current_revision(reopened.engine) == HEAD_REVISION
@@ -465,10 +469,8 @@ def test_recorded_state_is_whatever_observe_returned(store):
 def test_upgrade_from_the_first_schema_keeps_data(db_path):
     url = f"sqlite:///{db_path}"
     engine = make_engine(url)
-    config = alembic_config(url)
     with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0001")
+        command.upgrade(_alembic(conn), "0001")
         conn.exec_driver_sql("INSERT INTO pages (id, url, consecutive_failures, unreachable) VALUES (1, 'u', 0, 0)")
         conn.exec_driver_sql(
             "INSERT INTO events (id, page_id, outlet, url, category, change, word_diff, created_at) "
