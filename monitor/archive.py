@@ -37,10 +37,10 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "revisit-index.json"
 JOURNAL_NAME = "revisit-index.jsonl"  # entries since INDEX_NAME was last rewritten
 JOURNAL_MIN = 1000  # compact no more often than every this many entries
-#: zlib level of each record's gzip member. warcio uses 9; on ~100 KB HTML, 3 is about 3x faster for
-#: ~6 % more bytes (bench/RESULTS.md), and 1 faster again: 19 % on ../shared/realworld pages, 47 % on
-#: the bench's, for 5-6 % more bytes (2026-12-02). The archive is written on every changed fetch, on the
-#: compression thread that a first check waits for.
+#: ISA-L level (0-3) of each record's gzip member. warcio writes zlib level 9; zlib 1 was ~20-50 %
+#: faster than zlib 3 for 5-6 % more bytes, and ISA-L 1 is ~3.5x faster again than zlib 1 with a
+#: slightly better ratio (bench/RESULTS.md, eighth round). The archive is written on every changed
+#: fetch, on the compression thread that a first check waits for.
 GZIP_LEVEL = 1
 _REF = re.compile(r"^(?P<name>[\w.-]+\.warc\.gz):(?P<offset>\d+)$")
 

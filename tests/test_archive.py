@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -59,6 +60,25 @@ def test_write_and_read_back(tmp_path):
         request = next(r for r in ArchiveIterator(fh) if r.rec_type == "request")
         assert request.http_headers.get_header("User-Agent") == "press-monitor-test"
         assert request.http_headers.protocol == "GET"
+
+
+def test_every_record_is_its_own_standard_gzip_member(tmp_path):
+    """What tools that seek to a record's offset rely on (pywb, `warcio extract`, zcat): each record
+    opens a gzip member at its reference's offset that the standard library inflates on its own."""
+    archive = WarcArchive(tmp_path / "warc")
+    body = ("<p>" + "Новость дня, " * 8000 + "</p>").encode()  # ~200 KB: several deflate blocks
+    refs = [archive.write(fetch(body + bytes([n])), {}) for n in range(3)]
+    data = (tmp_path / "warc" / refs[0].split(":")[0]).read_bytes()
+    offsets = [int(ref.split(":")[1]) for ref in refs]
+    for offset in offsets:
+        member = zlib.decompressobj(zlib.MAX_WBITS + 16)
+        record = member.decompress(data[offset:])
+        assert member.eof, "a record's gzip member must end on its own"
+        assert record.startswith(b"WARC/1.1\r\nWARC-Date: ")
+        assert b"WARC-Type: response\r\n" in record
+        assert record.endswith(b"\r\n\r\n")
+        assert body in record
+        assert member.unused_data[:2] == b"\x1f\x8b"  # the fetch's request record: the next member
 
 
 def test_identical_payload_becomes_a_revisit_even_after_restart(tmp_path):
