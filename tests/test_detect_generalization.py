@@ -171,3 +171,25 @@ def test_teaser_items_headed_by_a_link_are_other_content():
     )
     assert cats(f"<aside class='w'><h3>Elsewhere</h3><article class='mini'>{item}</article></aside>") == set()
     assert cats(f"<main><ul class='list'><li>{item}</li></ul></main>") == set()
+
+
+def test_belarusian_short_u_after_a_vowel_is_the_same_letter():
+    """Belarusian writes a word's initial у as ў after a vowel («Беларусі ўнесла»): the same verb."""
+    status = "<div class='status-line'>МУС Беларусі ўнесла «Наш край» у пералік экстрэмісцкіх фармаванняў.</div>"
+    assert cats(status + "<p>Навіны.</p>") == {"undesirable_label"}
+
+
+def test_single_quoted_speech_is_reported_not_the_pages_appeal():
+    """British-style quotes: a quoted person's "support us" is news, an apostrophe does not open a quote."""
+    speech = (
+        "<article><div class='body'><p>'Every pint counts,' said the clinic's director. 'We need people to "
+        "support us now, not in January.'</p><p>The clinic opens at nine.</p></div></article>"
+    )
+    assert cats(speech) == set()
+    own = "<div class='appeal'>We don't take ads. Support us now: readers' money keeps us going.</div>"
+    assert cats(own) == {"donation_appeal"}
+
+
+def test_single_quoted_designation_is_the_outlets_statement():
+    banner = "<div class='alert'>Moscow has branded us a 'foreign agent'. We will keep reporting.</div><p>News.</p>"
+    assert cats(banner) == {"foreign_agent_statement"}

@@ -80,6 +80,10 @@ def test_user_pack_adds_rules(tmp_path):
             "pack: x\nrules:\n  - id: a\n    category: paywall\n    anchors: [a]\n    patterns: ['(a+)+b']\n",
             "catastrophic",
         ),
+        (  # normalised text holds « and ё as " and е: a pattern spelling them would silently never match
+            "pack: x\nrules:\n  - id: a\n    category: paywall\n    anchors: [a]\n    patterns: ['на «её»']\n",
+            ":6: rules[0].patterns[0]: rule 'a' spells '«»ё'",
+        ),
         ("pack: x\nrules: [\n", "invalid YAML"),
         (
             "pack: x\nrules:\n  - id: a\n    category: paywall\n    bogus: 1\n    anchors: [a]\n    patterns: [a]\n",

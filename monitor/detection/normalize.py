@@ -2,7 +2,8 @@
 
 Rule patterns are written against normalised text: NFKC, lower case, one space for any run of
 whitespace (NBSP and friends included), no zero-width characters or soft hyphens, every double
-quote form as ``"``, every apostrophe form as ``'``, every dash form as ``-``, ``ё`` as ``е``, and
+quote form as ``"``, every apostrophe form as ``'``, every dash form as ``-``, ``ё`` as ``е``, Belarusian
+``ў`` as ``у`` (a word's initial у is written ў after a vowel: «унесла», «Беларусі ўнесла»), and
 Latin/Cyrillic look-alike letters mixed inside one word folded to the word's majority script.
 """
 
@@ -21,7 +22,7 @@ _TABLE.update(dict.fromkeys(map(ord, _ZERO_WIDTH), None))
 _TABLE.update(dict.fromkeys(map(ord, _DQUOTES), '"'))
 _TABLE.update(dict.fromkeys(map(ord, _SQUOTES), "'"))
 _TABLE.update(dict.fromkeys(map(ord, _DASHES), "-"))
-_TABLE.update({ord("ё"): "е", ord("Ё"): "Е"})
+_TABLE.update({ord("ё"): "е", ord("Ё"): "Е", ord("ў"): "у", ord("Ў"): "У"})
 
 # Lower-case look-alikes, both directions; applied only inside words that mix the two scripts.
 _LAT = "aceopxykmthbi"
@@ -67,7 +68,8 @@ def collapse_ws(text: str) -> str:
 
 
 # No entry for NBSP and the other spaces: str.split() above already treats them as whitespace.
-_FOLDED = re.compile("[" + re.escape(_ZERO_WIDTH + _DQUOTES + _SQUOTES + _DASHES + "ёЁ") + "]+")
+_FOLDED_CHARS = frozenset(_ZERO_WIDTH + _DQUOTES + _SQUOTES + _DASHES + "ёЁўЎ")
+_FOLDED = re.compile("[" + re.escape("".join(sorted(_FOLDED_CHARS))) + "]+")
 _ZERO_WIDTH_RUN = re.compile("[" + re.escape(_ZERO_WIDTH) + "]+")
 
 
@@ -75,10 +77,39 @@ def _fold_chars(match: re.Match[str]) -> str:
     return match.group(0).translate(_TABLE)
 
 
-def quoted_at(norm_text: str, pos: int) -> bool:
-    """True when ``pos`` lies inside a double-quoted stretch of ``norm_text`` (an odd quote count before).
+def folded_away(pattern: str) -> list[str]:
+    """The characters of a rule ``pattern`` that normalised text never holds (``ё``, ``ў``, typographic
+    quotes and dashes, zero-width ones): a pattern spelling one of them literally can never match."""
+    return sorted(set(pattern) & _FOLDED_CHARS)
 
-    Applied to normalised text, where every double-quote form is ``"``: a label or appeal that is
-    quoted is being discussed, not displayed.
+
+def quoted_at(norm_text: str, pos: int) -> bool:
+    """True when ``pos`` lies inside a quoted stretch of ``norm_text``: a label or appeal that is quoted
+    is being discussed or reported, not displayed.
+
+    Applied to normalised text, where every double-quote form is ``"`` (inside when an odd count lies
+    before ``pos``) and every single one ``'``. Single quotes are also apostrophes ("don't", "readers'"),
+    so a single-quoted stretch counts only from an opening quote (after a space or bracket, before a
+    letter) to a closing one (after a letter or punctuation, before a space, punctuation or the end), and
+    only when both exist around ``pos``: British-style speech, 'we need people to support us now', said
+    the doctor.
     """
-    return norm_text.count('"', 0, pos) % 2 == 1
+    if norm_text.count('"', 0, pos) % 2 == 1:
+        return True
+    return "'" in norm_text and _single_quoted_at(norm_text, pos)
+
+
+_SQ_OPEN = re.compile(r"(?:^|(?<=[\s(\[-]))'(?=\w)")
+_SQ_CLOSE = re.compile(r"(?<=[\w.,!?])'(?=[\s.,;:!?)\]-]|$)")
+
+
+def _single_quoted_at(text: str, pos: int) -> bool:
+    opening = None
+    for match in _SQ_OPEN.finditer(text):  # not endpos=pos: the lookahead must see the letter at pos
+        if match.start() >= pos:
+            break
+        opening = match.start()
+    if opening is None:
+        return False
+    closing = _SQ_CLOSE.search(text, opening + 1)
+    return closing is not None and closing.start() >= pos

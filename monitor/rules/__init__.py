@@ -11,7 +11,9 @@ A pack (``monitor/rules/*.yaml``, or a user file named in ``config.yaml``) looks
         lang: ru
         anchors: ["иностранн"]             # normalised literals; a block must contain one to be tried
         patterns: ['настоящий материал ...'] # regexes over normalised text; the finding's span is
-                                           # the hull of every pattern match in the block
+                                           # the hull of every pattern match in the block; a pattern
+                                           # spelling ё, ў, «», typographic quotes or dashes (which
+                                           # normalised text never holds) is refused at load
         exclude: []                        # regexes that veto a block
         selectors: []                      # CSS selectors whose visible element is a finding
         jsonld: {}                         # JSON-LD key: value pairs that are a finding
@@ -42,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor.detection.normalize import normalize
+from monitor.detection.normalize import folded_away, normalize
 from monitor.errors import ConfigError, RulePackError
 from monitor.resources import rules_dir
 
@@ -206,9 +208,32 @@ def load_pack(path: Path) -> list[Rule]:
         elif model.patterns and not model.anchors:
             line = (mark_for(marks, ("rules", i)) or (0, 0))[0]
             problems.append(f"{path}:{line}: rules[{i}]: rule {model.id!r} has patterns but no anchors")
+        problems.extend(_unmatchable(path, marks, i, model))
     if problems:
         raise RulePackError(problems)
     return [_build(model, pack, path) for model in pack.rules]
+
+
+def _unmatchable(path: Path, marks: Any, i: int, model: RuleModel) -> list[str]:
+    """Patterns spelling a character that normalised text never holds (a silent dead rule otherwise)."""
+    from monitor.yamlmarks import mark_for
+
+    fields = {"patterns": model.patterns, "exclude": model.exclude}
+    if model.require is not None:
+        fields["require"] = model.require.any
+    out = []
+    for key, patterns in fields.items():
+        for j, pattern in enumerate(patterns):
+            chars = folded_away(pattern)
+            if chars:
+                loc = ("rules", i, key, "any", j) if key == "require" else ("rules", i, key, j)
+                line = (mark_for(marks, loc) or mark_for(marks, ("rules", i)) or (0, 0))[0]
+                out.append(
+                    f"{path}:{line}: rules[{i}].{key}[{j}]: rule {model.id!r} spells {''.join(chars)!r}, "
+                    "which normalised text never holds (write ё as е, ў as у, every quote as \" or ', "
+                    "every dash as -)"
+                )
+    return out
 
 
 def load_rule_set(extra_packs: Sequence[Path] = (), disabled: Collection[str] = ()) -> RuleSet:
