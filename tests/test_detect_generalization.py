@@ -175,7 +175,7 @@ def test_teaser_items_headed_by_a_link_are_other_content():
 
 def test_belarusian_short_u_after_a_vowel_is_the_same_letter():
     """Belarusian writes a word's initial у as ў after a vowel («Беларусі ўнесла»): the same verb."""
-    status = "<div class='status-line'>МУС Беларусі ўнесла «Наш край» у пералік экстрэмісцкіх фармаванняў.</div>"
+    status = "<div class='alert'>МУС Беларусі ўнесла «Наш край» у пералік экстрэмісцкіх фармаванняў.</div>"
     assert cats(status + "<p>Навіны.</p>") == {"undesirable_label"}
 
 
@@ -193,3 +193,36 @@ def test_single_quoted_speech_is_reported_not_the_pages_appeal():
 def test_single_quoted_designation_is_the_outlets_statement():
     banner = "<div class='alert'>Moscow has branded us a 'foreign agent'. We will keep reporting.</div><p>News.</p>"
     assert cats(banner) == {"foreign_agent_statement"}
+
+
+def test_a_quoted_we_does_not_make_a_news_paragraph_the_pages_ask():
+    """A quoted "we" belongs to the person quoted: the paragraph's account of another outlet's funding is news."""
+    story = (
+        "<article><div class='body'><p>“We will appeal the decision,” the outlet said in a statement. The outlet, "
+        "which says it is funded by reader donations, was blocked in 2022.</p><p>The court meets in May.</p></div>"
+        "</article>"
+    )
+    assert cats(story) == set()
+    own = "<article><div class='body'><p>We are funded by reader donations.</p><p>More news.</p></div></article>"
+    assert cats(own) == {"donation_appeal"}
+
+
+def test_an_appeal_titled_by_a_component_class_reports_the_whole_box():
+    """`SupportBlock_title` names the component, not a banner of its own: the finding is the box it heads."""
+    box = (
+        "<section class='SupportBlock_root'><h3 class='SupportBlock_title'>Поддержите «Северный край»</h3>"
+        "<p>Даже 300 рублей в месяц помогают нам ездить в командировки.</p><a href='/d'>Поддержать</a></section>"
+    )
+    [finding] = [f for f in detect(page(f"<article><p>Текст.</p>{box}</article>")) if f.category == "donation_appeal"]
+    assert "300 рублей в месяц" in finding.text
+
+
+def test_a_partner_disclosure_is_read_but_a_partner_rail_is_not():
+    fara = (
+        "This material is distributed by Northgate Advisers LLC on behalf of the Government of Ruritania. "
+        "Additional information is available at the Department of Justice, Washington, DC."
+    )
+    assert cats(f"<article><p>Text.</p><div class='partner-disclosure'>{fara}</div></article>") == {
+        "foreign_agent_label"
+    }
+    assert cats(f"<article><p>Text.</p><div class='partner-news'><div>{fara}</div></div></article>") == set()

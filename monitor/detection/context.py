@@ -116,8 +116,14 @@ def _token_zone(tokens: tuple[str, ...]) -> str | None:
     for token in tokens:
         zone = _ZONE_WORDS.get(token)
         if zone:
+            if token in _SPONSOR_WORDS and any(t.startswith(_DISCLOSED) for t in tokens):
+                continue  # "partner-disclosure": the page's own sponsor statement (FARA's), not a sponsored rail
             return zone
     return None
+
+
+_SPONSOR_WORDS = frozenset({"sponsored", "sponsor", "partner", "partners"})
+_DISCLOSED = ("disclos", "disclaim")
 
 
 def is_hidden(el: etree._Element) -> bool:

@@ -115,7 +115,7 @@ def judge(
         return None
     if (rule.compiled_require or rule.require_or_banner) and (rule.require_scope == "all" or block.prose):
         banner = rule.require_or_banner and (named or template or _banner_like(block))
-        if not (banner or any(could_match(r, norm) and r.search(norm) for r in rule.compiled_require)):
+        if not (banner or any(_required(r, norm, block.prose) for r in rule.compiled_require)):
             return None
     matched = norm[start:end]
     where = location(block.element) + ("" if block.source == "text" else f"[{block.source}]")
@@ -138,6 +138,16 @@ def _excerpt(text: str) -> bool:
     return len(text) > 80 and (text.startswith(_ELLIPSIS) or text.endswith(_ELLIPSIS))
 
 
+def _required(pattern: re.Pattern[str], norm: str, prose: bool) -> bool:
+    """Whether a ``require`` pattern holds in ``norm``; in article prose only outside quotations: the "we"
+    of someone quoted in a news paragraph («Мы будем обжаловать», — сказал он) is not the page speaking."""
+    if not could_match(pattern, norm):
+        return False
+    if not prose:
+        return pattern.search(norm) is not None
+    return any(not quoted_at(norm, m.start()) for m in pattern.finditer(norm))
+
+
 def _banner_like(block: Block) -> bool:
     """In a banner-like element, or in the site template (footer, aside) but not a teaser link there."""
     return block.hint is not None or (block.chrome and not block.link_only)
@@ -148,6 +158,11 @@ def _banner_text(rule: Rule, block: Block) -> str:
     if rule.expand != "container" or block.source != "text":
         return block.text
     box = block.hint if block.hint is not None else _titled_box(block)
+    if box is block.element and _tag(box) in _HEADINGS:
+        # The heading's own class names the component (`SupportBlock_title`, `donate-box__title`): the box
+        # it heads is the banner, not the heading alone.
+        titled = _titled_box(block)
+        box = titled if titled is not None else box
     if box is None:
         return block.text
     text = element_text(box, limit=CONTAINER_CHARS + 1)
@@ -155,6 +170,10 @@ def _banner_text(rule: Rule, block: Block) -> str:
 
 
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6", "strong", "b"})
+
+
+def _tag(el: etree._Element) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
 
 
 def _titled_box(block: Block) -> etree._Element | None:
