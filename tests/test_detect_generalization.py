@@ -226,3 +226,14 @@ def test_a_partner_disclosure_is_read_but_a_partner_rail_is_not():
         "foreign_agent_label"
     }
     assert cats(f"<article><p>Text.</p><div class='partner-news'><div>{fara}</div></div></article>") == set()
+
+
+def test_a_styled_menu_button_is_no_appeal_but_a_banner_link_is():
+    """A two-word button in the header names its target page; a banner that is one link still speaks."""
+    button = "<header><div class='Header_actions'><a class='Header_support' href='/d'>Support us</a></div></header>"
+    assert cats(button + "<article><p>News.</p></article>") == set()
+    banner = (
+        "<header><a class='support-banner' href='/donate'>We are reader-funded: support us with a monthly "
+        "donation</a></header>"
+    )
+    assert cats(banner + "<article><p>News.</p></article>") == {"donation_appeal"}

@@ -93,7 +93,7 @@ def judge(
     """
     if block.zone is not None or block.quoted or len(norm) > rule.max_chars:
         return None
-    if block.link_only and block.hint is None and not rule.links:
+    if block.link_only and not rule.links and (block.hint is None or _menu_button(block)):
         return None  # a menu item ("Donate"), or a teaser card's headline and excerpt linking elsewhere
     if block.prose and _SPEAKER.match(block.text):
         return None  # an interview's turn ("A: The ministry designated us…", "— Нас признали…"): someone else speaks
@@ -146,6 +146,12 @@ def _required(pattern: re.Pattern[str], norm: str, prose: bool) -> bool:
     if not prose:
         return pattern.search(norm) is not None
     return any(not quoted_at(norm, m.start()) for m in pattern.finditer(norm))
+
+
+def _menu_button(block: Block) -> bool:
+    """A styled link of two or three words in the site template («Support us» in the header, class
+    `Header_support`): the class names the button, not a banner; the appeal is on the page it opens."""
+    return block.chrome and len(block.text.split()) <= 3
 
 
 def _banner_like(block: Block) -> bool:
