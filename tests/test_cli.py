@@ -57,6 +57,16 @@ def test_diff_json_reports_a_change_with_before_and_after() -> None:
         assert event["change"] in ("added", "removed", "changed")
 
 
+def test_diff_against_a_challenge_page_reports_nothing_and_says_why() -> None:
+    """A bot challenge in place of the page is a failed fetch, as in a check: not every finding "removed"."""
+    challenge = REPO / "tests" / "fixtures" / "outcomes" / "cloudflare.html"
+    for old, new in ((MOSCOW_TIMES, challenge), (challenge, MOSCOW_TIMES)):
+        ran = cli("diff", str(old), str(new), "--json")
+        assert ran.code == 0, ran.err
+        assert ran.json() == []
+        assert f"{challenge}: not content (bot challenge" in ran.err
+
+
 def test_validate_ok_and_invalid(tmp_path: Path) -> None:
     assert cli("validate", "--config", str(REPO / "config.yaml")).code == 0
     bad = watchlist(tmp_path, "  - name: A\n    homepage: https://a.example/\n    colour: red\n")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from monitor.commands.pages import compare_pages
 from monitor.detect import Detector
 from monitor.models import CATEGORIES
 
@@ -83,3 +84,32 @@ def test_heldout_pages(corpus):
     score = _score(FIXTURES / corpus)
     assert score["micro"] >= 0.9
     assert score["trap_fp"] == 0
+
+
+def _transitions() -> list[tuple[Path, dict, dict]]:
+    roots = [SHARED / "corpus"] if (SHARED / "corpus").exists() else []
+    roots += [FIXTURES / name for name in HELDOUT if (FIXTURES / name / "sequences.yaml").exists()]
+    return [
+        (root, seq, step)
+        for root in roots
+        for seq in yaml.safe_load((root / "sequences.yaml").read_text(encoding="utf-8"))["sequences"] or []
+        for step in seq["transitions"]
+    ]
+
+
+TRANSITIONS = _transitions()
+
+
+@pytest.mark.parametrize(
+    ("root", "seq", "step"),
+    TRANSITIONS,
+    ids=[f"{root.name}:{seq['id']}:{step['from']}->{step['to']}" for root, seq, step in TRANSITIONS],
+)
+def test_change_events_of_every_sequence(root, seq, step):
+    """What `press-monitor diff` reports (the scorer's view): the expected events, none on noise or on a
+    version that is not content (a challenge, an error page)."""
+    folder = root / "sequences" / seq["dir"]
+    changes, _ = compare_pages(str(folder / step["from"]), str(folder / step["to"]))
+    assert sorted((c.category, str(c.change)) for c in changes) == sorted(
+        (e["category"], e["change"]) for e in step["events"]
+    )

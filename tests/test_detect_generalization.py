@@ -237,3 +237,19 @@ def test_a_styled_menu_button_is_no_appeal_but_a_banner_link_is():
         "donation</a></header>"
     )
     assert cats(banner + "<article><p>News.</p></article>") == {"donation_appeal"}
+
+
+def test_a_gate_box_of_message_and_buttons_is_no_run_of_prose():
+    """A neutral class (`art-closed`) over a message paragraph and a paragraph of links is a gate box."""
+    gate = (
+        "<div class='art-closed'><p><b>Продолжение статьи доступно подписчикам.</b> Оформите подписку от 149 "
+        "рублей в месяц.</p><p><a href='/p'>Оформить подписку</a> · <a href='/l'>Я уже подписчик</a></p></div>"
+    )
+    article = "<article><div class='text'><p>Первый абзац новости.</p><p>Второй абзац.</p>" + gate + "</div></article>"
+    assert cats(article) == {"paywall"}
+    # the same sentence opening a paragraph of the article's own prose is the story talking about gates
+    story = (
+        "<article><div class='text'><p>Продолжение статьи доступно подписчикам: так теперь пишут многие издания, "
+        "и читатели жалуются на это в соцсетях всё чаще.</p><p>Опрос провели в мае.</p></div></article>"
+    )
+    assert cats(story) == set()

@@ -41,6 +41,17 @@ def test_non_content_pages_are_classified_with_their_cause(fixture: str, kind: s
     assert kind.split("_")[0] in outcome.cause
 
 
+@pytest.mark.parametrize(
+    "title",
+    ["Error 404 | The Harbor Voice", "Oops! That page can’t be found – Aurora", "Ошибка 404", "Page introuvable"],
+)
+def test_soft_404_titles_are_error_pages(title: str) -> None:
+    page = f"<html><head><title>{title}</title></head><body><p>Try the search or go back home.</p></body></html>"
+    outcome = classify(result(), page, SIGNATURES)
+    assert outcome is not None
+    assert outcome.kind == "error_page"
+
+
 def test_redirect_to_another_domain_is_an_outcome_not_content() -> None:
     moved = result("https://outlet.example/", "https://mirror-outlet.example/landing")
     outcome = classify(moved, "<html><body><p>Hello</p></body></html>", SIGNATURES)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor.commands.output import print_json, print_table, shorten
 from monitor.errors import MonitorError
+
+if TYPE_CHECKING:
+    from monitor.models import FindingChange
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: argparse.ArgumentParser) -> None:
@@ -19,7 +25,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: a
     detect.add_argument("--json", action="store_true", help="print a JSON array of findings")
     detect.set_defaults(handler=cmd_detect)
 
-    diff = sub.add_parser("diff", help="the change events between two versions of a page")
+    diff = sub.add_parser(
+        "diff",
+        help="the change events between two versions of a page",
+        description="The change events between two versions of a page. A version that is not the outlet's "
+        "content (a bot challenge, an error or consent page, an empty page: what a check records as a failed "
+        "fetch) is compared with nothing: no events, and a note on stderr naming it.",
+    )
     diff.add_argument("old", metavar="OLD", help="the earlier version (file or URL)")
     diff.add_argument("new", metavar="NEW", help="the later version (file or URL)")
     diff.add_argument("--json", action="store_true", help="print a JSON array of events")
@@ -54,13 +66,31 @@ def cmd_detect(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
+def compare_pages(old: str, new: str) -> tuple[list[FindingChange], list[str]]:
+    """The change events between two versions (files or URLs), and why a version was not compared.
+
+    As in a check, a version that is not content (a Cloudflare interstitial, a 404 page served with 200)
+    says nothing about labels: it can never turn a label into "removed", nor back into "added"."""
     from monitor.detect import detect
     from monitor.diff import diff_findings
 
-    old_body, old_type, _ = _read_page(args.old)
-    new_body, new_type, _ = _read_page(args.new)
-    changes = diff_findings(detect(old_body, content_type=old_type), detect(new_body, content_type=new_type))
+    old_body, old_type, old_url = _read_page(old)
+    new_body, new_type, new_url = _read_page(new)
+    unreadable = [
+        f"{where}: not content ({cause}); nothing compared"
+        for where, cause in ((old, _not_content(old_body, old_type, old, old_url)),
+                             (new, _not_content(new_body, new_type, new, new_url)))
+        if cause is not None
+    ]  # fmt: skip
+    if unreadable:
+        return [], unreadable
+    return diff_findings(detect(old_body, content_type=old_type), detect(new_body, content_type=new_type)), []
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    changes, unreadable = compare_pages(args.old, args.new)
+    for line in unreadable:
+        print(line, file=sys.stderr)
     if args.json:
         print_json([c.to_dict() for c in changes])
     elif not changes:
@@ -69,6 +99,19 @@ def cmd_diff(args: argparse.Namespace) -> int:
         rows = ((c.category, c.change, shorten(c.before, 60), shorten(c.after, 60)) for c in changes)
         print_table(f"{len(changes)} changes", ["category", "change", "before", "after"], rows)
     return 0
+
+
+def _not_content(body: bytes, content_type: str | None, location: str, final_url: str | None) -> str | None:
+    """Why this version is not the outlet's content (the check's own classification), or None."""
+    from monitor.extract import decode_html
+    from monitor.models import FetchResult
+    from monitor.outcomes import classify, load_signatures
+
+    headers = {"content-type": content_type} if content_type else {}
+    url = location if location.startswith(("http://", "https://")) else ""
+    result = FetchResult(url, final_url or url, 200, headers, body, datetime.now(UTC))
+    outcome = classify(result, decode_html(body, content_type), load_signatures())
+    return None if outcome is None else outcome.cause
 
 
 def _read_page(location: str) -> tuple[bytes, str | None, str | None]:

@@ -76,7 +76,7 @@ class _Ctx(NamedTuple):
     zone: str | None
     hint: etree._Element | None
     link: bool
-    p_run: bool  # this element has two or more <p> children
+    p_run: bool  # this element has two or more <p> children with text of their own (not a row of links)
     chrome: bool = False
     in_article: bool = False
 
@@ -146,7 +146,7 @@ class _Walker:
     def context(self, el: etree._Element, tag: str, attrs: dict[str, str], kids: _Kids, parent: _Ctx) -> _Ctx:
         """The element's context; elements without attributes inherit their parent's (the common case)."""
         children, tags = kids
-        p_run = tags.count("p") >= 2
+        p_run = tags.count("p") >= 2 and _text_paragraphs(children, tags) >= 2
         link = parent.link or tag in ("a", "button")
         role = (attrs.get("role") or "").lower() if attrs else ""
         in_article = parent.in_article or tag in ("article", "main") or role in ("main", "article")
@@ -202,6 +202,33 @@ class _Walker:
         if block:
             self.flush()
             self.owners.pop()
+
+
+def _text_paragraphs(children: list[etree._Element], tags: list[object]) -> int:
+    """How many of the <p> children say something beyond links (counted up to 2): a gate box's message
+    paragraph over a paragraph of buttons («Оформить подписку · Я уже подписчик») is no run of prose."""
+    count = 0
+    for child, tag in zip(children, tags, strict=True):
+        if tag == "p" and not _links_only(child):
+            count += 1
+            if count == 2:
+                break
+    return count
+
+
+_SEPARATORS = " \t\n\r\xa0·|•/-–—"
+
+
+def _links_only(p: etree._Element) -> bool:
+    """A paragraph whose text is all in links (buttons, a login link) and separators between them."""
+    if (p.text or "").strip(_SEPARATORS):
+        return False
+    for child in p:
+        if not isinstance(child.tag, str) or (child.tail or "").strip(_SEPARATORS):
+            return False
+        if child.tag not in ("a", "br", "button") and "".join(child.itertext()).strip(_SEPARATORS):
+            return False
+    return len(p) > 0
 
 
 def extract_blocks(root: etree._Element) -> list[Block]:
