@@ -189,8 +189,7 @@ def _titled_box(block: Block) -> etree._Element | None:
     matched alone says little: the box it heads is the appeal. Never the article or the page.
     """
     el = block.element
-    tag = el.tag.lower() if isinstance(el.tag, str) else ""
-    if tag not in _HEADINGS and len(block.text.split()) > 8:
+    if _tag(el) not in _HEADINGS and len(block.text.split()) > 8:
         return None
     parent = el.getparent()
     if parent is None or not isinstance(parent.tag, str) or parent.tag.lower() in ("article", "main", "body", "html"):
