@@ -253,3 +253,18 @@ def test_a_gate_box_of_message_and_buttons_is_no_run_of_prose():
         "и читатели жалуются на это в соцсетях всё чаще.</p><p>Опрос провели в мае.</p></div></article>"
     )
     assert cats(story) == set()
+
+
+def test_a_cookie_bar_that_says_support_is_no_appeal():
+    bar = (
+        "<div class='cookie-banner' role='dialog'><p>We use cookies to support our journalism and to measure "
+        "traffic. <a href='/privacy'>Settings</a></p></div>"
+    )
+    assert cats(bar + "<article><p>News.</p></article>") == set()
+
+
+def test_a_reading_count_without_an_allowance_is_no_meter():
+    box = "<div class='rr-epic'><p>You've read 23 articles in the last year. Thank you for reading.</p></div>"
+    assert cats(box + "<article><p>News.</p></article>") == set()
+    meter = "<div class='meter'><p>You've read 3 of 5 free articles this month.</p></div>"
+    assert cats(meter + "<article><p>News.</p></article>") == {"paywall"}

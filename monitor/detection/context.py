@@ -25,6 +25,7 @@ _ZONE_WORDS = {
     "nav": "navigation", "navbar": "navigation", "menu": "navigation", "breadcrumb": "navigation",
     "breadcrumbs": "navigation", "search": "search", "serp": "search", "snippet": "search",
     "newsletter": "newsletter", "signup": "newsletter", "quote": "quotation", "pullquote": "quotation",
+    "cookie": "consent", "cookies": "consent", "consent": "consent", "gdpr": "consent", "cmp": "consent",
 }  # fmt: skip
 _HINT_PREFIXES = (
     "banner", "notice", "disclaim", "plashka", "inoagent", "foreignagent", "warning", "donat",
