@@ -12,7 +12,10 @@ from monitor.commands.output import print_json, print_table, shorten
 from monitor.errors import MonitorError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from monitor.models import FindingChange
+    from monitor.outcomes import Signature
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: argparse.ArgumentParser) -> None:
@@ -73,13 +76,15 @@ def compare_pages(old: str, new: str) -> tuple[list[FindingChange], list[str]]:
     says nothing about labels: it can never turn a label into "removed", nor back into "added"."""
     from monitor.detect import detect
     from monitor.diff import diff_findings
+    from monitor.outcomes import load_signatures
 
+    signatures = load_signatures()  # read and compiled once for both versions
     old_body, old_type, old_url = _read_page(old)
     new_body, new_type, new_url = _read_page(new)
     unreadable = [
         f"{where}: not content ({cause}); nothing compared"
-        for where, cause in ((old, _not_content(old_body, old_type, old, old_url)),
-                             (new, _not_content(new_body, new_type, new, new_url)))
+        for where, cause in ((old, _not_content(old_body, old_type, old, old_url, signatures)),
+                             (new, _not_content(new_body, new_type, new, new_url, signatures)))
         if cause is not None
     ]  # fmt: skip
     if unreadable:
@@ -101,16 +106,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _not_content(body: bytes, content_type: str | None, location: str, final_url: str | None) -> str | None:
+def _not_content(
+    body: bytes, content_type: str | None, location: str, final_url: str | None, signatures: Sequence[Signature]
+) -> str | None:
     """Why this version is not the outlet's content (the check's own classification), or None."""
     from monitor.extract import decode_html
     from monitor.models import FetchResult
-    from monitor.outcomes import classify, load_signatures
+    from monitor.outcomes import classify
 
     headers = {"content-type": content_type} if content_type else {}
     url = location if location.startswith(("http://", "https://")) else ""
     result = FetchResult(url, final_url or url, 200, headers, body, datetime.now(UTC))
-    outcome = classify(result, decode_html(body, content_type), load_signatures())
+    outcome = classify(result, decode_html(body, content_type), signatures)
     return None if outcome is None else outcome.cause
 
 
