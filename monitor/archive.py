@@ -4,7 +4,9 @@ A reference ``"<file>.warc.gz:<offset>"`` names the main record of one fetch (``
 ``revisit`` or, for a fetch that got no response, ``metadata``); the concurrent ``request`` record
 follows it. When a URL's payload is byte-identical to the last one archived for it, a ``revisit``
 record (profile *identical-payload-digest*) replaces the response, so an unchanged page costs a few
-hundred bytes. Files rotate at ``max_bytes`` and at each UTC day. ``export`` copies records (and the
+hundred bytes; when only its noise changed (the reading found the same content fingerprint), so does a
+revisit of our own profile (``warcrecords.EQUIVALENT_PROFILE``), unless ``storage.archive_noise``.
+Files rotate at ``max_bytes`` and at each UTC day. ``export`` copies records (and the
 originals their revisits point to) into one standalone WARC that ``warcio check`` accepts and any
 replay tool (pywb, ReplayWeb.page) can open.
 """
@@ -84,13 +86,16 @@ class WarcArchive:
         built = in_background(build_fetch, fetch, date, headers, last, GZIP_LEVEL)
         return PendingRecord(self, at.strftime("%Y%m%d"), uri, built)
 
-    def _append(self, day: str, uri: str, built: BuiltFetch) -> str:
+    def _append(self, day: str, uri: str, built: BuiltFetch, equivalent: bool = False) -> str:
         path = self._current_file(day)
+        # A response whose content is unchanged becomes a revisit of the last full one, which stays the
+        # original later revisits point at (its payload is the one archived).
+        data = built.equivalent if equivalent and built.equivalent is not None else built.data
         with path.open("ab") as out:
             offset = out.tell()
-            out.write(built.data)
+            out.write(data)
         ref = f"{path.name}:{offset}"
-        if built.remember is not None:
+        if built.remember is not None and data is built.data:
             self._remember(uri, {**built.remember, "ref": ref})
         return ref
 
@@ -268,8 +273,10 @@ class PendingRecord:
     uri: str
     built: Future[BuiltFetch]
 
-    def finish(self) -> str:
-        return self.archive._append(self.day, self.uri, self.built.result())
+    def finish(self, *, equivalent: bool = False) -> str:
+        """Append the records. ``equivalent``: the page's content is unchanged but for noise, so a
+        response is archived as a small revisit of the URL's last full response (when there is one)."""
+        return self.archive._append(self.day, self.uri, self.built.result(), equivalent)
 
 
 def _utc_naive(at: datetime) -> datetime:

@@ -151,6 +151,9 @@ class Storage(_Model):
     url: str = "sqlite:///data/press-monitor.db"
     archive_dir: Path = Path("data/warc")
     outbox_dir: Path = Path("data/outbox")
+    # A response whose content is unchanged but for noise (clock times, counters, tokens, comments, related
+    # links) is archived as a small revisit of the last full response; true keeps its full bytes too.
+    archive_noise: bool = False
 
 
 class Fetch(_Model):

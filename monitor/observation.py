@@ -64,7 +64,9 @@ class Observation:
     def record(self, reading: Reading) -> list[Event]:
         """Fold the reading into the page's state, store the observation, return its events (once confirmed)."""
         app, result, previous, version = self.app, self.result, self.previous, self.version
-        if reading.reused and previous is not None:  # same content fingerprint, same rules: same findings
+        # Same content fingerprint, same rules: same findings, and only noise left to archive.
+        equivalent = reading.reused and previous is not None and not app.config.storage.archive_noise
+        if reading.reused and previous is not None:
             reading = replace(reading, findings=last_seen(previous), reused=False)
         if previous is not None and reading.findings is not None and previous.rules != version:
             # The rules changed, not the page: the new findings become the baseline, without events.
@@ -96,7 +98,7 @@ class Observation:
             findings=None if reading.findings is None else [replace(f, template_pages=0) for f in reading.findings],
             state=state,
             changes=changes,
-            archive_ref=self.archive.finish() if self.archive is not None else None,
+            archive_ref=self.archive.finish(equivalent=equivalent) if self.archive is not None else None,
             compressed_body=self.body.result() if self.body is not None else None,
             route=lambda event: recipients_for(app, event),
         )

@@ -12,7 +12,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from monitor.archive import ArchiveError, WarcArchive
 from monitor.models import FetchResult
-from monitor.warcrecords import payload_digest
+from monitor.warcrecords import EQUIVALENT_PROFILE, payload_digest
 
 T0 = datetime(2026, 3, 1, 23, 50, tzinfo=UTC)
 URL = "https://example.org/news/1"
@@ -110,6 +110,41 @@ def test_revisit_is_cheap(tmp_path):
     before = path.stat().st_size
     archive.write(fetch(body=big, at=T0 + timedelta(minutes=1)))
     assert path.stat().st_size - before < 1500
+
+
+def test_noise_only_response_is_archived_as_a_small_revisit_of_the_last_full_one(tmp_path):
+    archive = WarcArchive(tmp_path)
+    big = b"<html><p>" + "Новость дня. ".encode() * 8000 + b"</p>"
+    first = archive.write(fetch(body=big + b"<i>09:40</i></html>"))
+    path = tmp_path / first.split(":")[0]
+    before = path.stat().st_size
+    noisy = big + b"<i>11:02</i></html>"
+    second = archive.begin(fetch(body=noisy, at=T0 + timedelta(minutes=5))).finish(equivalent=True)
+    assert path.stat().st_size - before < 1500  # the ~100 KB body is not archived again
+    with path.open("rb") as fh:
+        fh.seek(int(second.split(":")[1]))
+        revisit = next(iter(ArchiveIterator(fh)))
+    assert revisit.rec_type == "revisit"
+    assert revisit.rec_headers.get_header("WARC-Profile") == EQUIVALENT_PROFILE
+    # The digest is of the bytes fetched, never a claim that they equal the original's.
+    assert revisit.rec_headers.get_header("WARC-Payload-Digest") == payload_digest(noisy)
+    assert revisit.rec_headers.get_header("WARC-Refers-To-Target-URI") == URL
+    assert archive.read(second)[1] == big + b"<i>09:40</i></html>"  # replay shows the original
+    # The full response stays the one later revisits refer to: an identical payload is its revisit.
+    third = archive.write(fetch(body=big + b"<i>09:40</i></html>", at=T0 + timedelta(minutes=9)))
+    assert archive.read(third)[1].endswith(b"09:40</i></html>")
+    # The file, and an export of the revisit (with its original), pass warcio's own check.
+    assert warcio_check(path).returncode == 0
+    out = archive.export([second], tmp_path / "evidence")
+    assert [kind for kind, _, _ in records(out)] == ["warcinfo", "response", "request", "revisit", "request"]
+    assert warcio_check(out).returncode == 0
+
+
+def test_noise_only_response_of_a_url_never_archived_is_archived_in_full(tmp_path):
+    archive = WarcArchive(tmp_path)
+    ref = archive.begin(fetch()).finish(equivalent=True)  # nothing to refer to (an index lost, a new URL)
+    assert archive.read(ref)[1] == HTML
+    assert [kind for kind, _, _ in records(tmp_path / ref.split(":")[0])] == ["warcinfo", "response", "request"]
 
 
 def test_failed_fetch_without_response_is_a_metadata_note(tmp_path):

@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from cli_helpers import REPO, cli, put, watchlist
 from mockserver import MockServer
+from warcio.archiveiterator import ArchiveIterator
+
+from monitor.warcrecords import EQUIVALENT_PROFILE
 
 BEFORE = (REPO / "seeds" / "site" / "index.html").read_text(encoding="utf-8")
 AFTER = (REPO / "seeds" / "changes" / "index.html").read_text(encoding="utf-8")
@@ -68,6 +71,45 @@ def test_noise_only_changes_never_alert(tmp_path: Path, page: str) -> None:
         put(page, noisy)
         assert "events: 0" in check(config)
     assert cli("history", "--json", "--config", str(config)).json() == []
+
+
+def warc_records(warc: Path) -> list[tuple[str, str | None]]:
+    """(WARC-Type, WARC-Profile) of every main record, in the order written."""
+    found = []
+    for path in sorted(warc.glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            found += [(r.rec_type, r.rec_headers.get_header("WARC-Profile")) for r in ArchiveIterator(fh)]
+    return [(kind, profile) for kind, profile in found if kind in ("response", "revisit")]
+
+
+@pytest.mark.parametrize("archive_noise", [False, True])
+def test_a_noise_only_change_is_archived_as_a_revisit_unless_asked_for_full_bytes(
+    tmp_path: Path, page: str, archive_noise: bool
+) -> None:
+    config = watchlist(tmp_path, outlet(page), extra="detection: {confirmations: 1}\n")
+    storage = f"outbox_dir: outbox, archive_noise: {str(archive_noise).lower()}}}"
+    config.write_text(config.read_text(encoding="utf-8").replace("outbox_dir: outbox}", storage), encoding="utf-8")
+    put(page, AFTER)
+    check(config)
+    warc = tmp_path / "state" / "warc"
+    size = sum(p.stat().st_size for p in warc.glob("*.warc.gz"))
+    put(page, AFTER.replace("25 ноября, 09:40", "25 ноября, 11:02").replace("3 877", "4 001"))
+    assert "events: 0" in check(config)
+    grown = sum(p.stat().st_size for p in warc.glob("*.warc.gz")) - size
+    kinds = warc_records(warc)
+    if archive_noise:
+        assert kinds == [("response", None), ("response", None)]
+    else:
+        assert kinds == [("response", None), ("revisit", EQUIVALENT_PROFILE)]
+        assert grown < 2000  # a few hundred bytes of headers, not the page again
+    put(page, BEFORE)  # the label gone: real content, archived in full whatever the setting
+    check(config)
+    assert warc_records(warc)[-1] == ("response", None)
+    events = cli("history", "--json", "--config", str(config)).json()
+    assert [(e["category"], e["change"]) for e in events] == [("foreign_agent_label", "removed")]
+    # The removal's evidence exports, with the records it stands on, as a WARC that warcio accepts.
+    exported = cli("evidence", str(events[0]["id"]), "--out", str(tmp_path / "ev"), "--config", str(config))
+    assert exported.code == 0, exported.err
 
 
 def test_blocked_outlet_is_unreachable_and_the_check_still_succeeds(tmp_path: Path, mockserver: MockServer) -> None:
