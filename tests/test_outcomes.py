@@ -52,6 +52,23 @@ def test_soft_404_titles_are_error_pages(title: str) -> None:
     assert outcome.kind == "error_page"
 
 
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Технічні роботи — Подільський вісник", "Сайт тимчасово недоступний. Повертайтеся за годину."),
+        ("Подільський вісник", "Ведутся технические работы. Сайт временно недоступен."),
+        ("The Harbor Voice", "We are currently down for scheduled maintenance. Back soon."),
+    ],
+)
+def test_maintenance_pages_are_not_content(title: str, text: str) -> None:
+    """A site-wide maintenance page in place of the article: compared with nothing, so its missing labels
+    and its wall-like "come back later" never become events."""
+    page = f"<html><head><title>{title}</title></head><body><h1>{text}</h1></body></html>"
+    outcome = classify(result(), page, SIGNATURES)
+    assert outcome is not None
+    assert outcome.signature == "maintenance-page"
+
+
 def test_redirect_to_another_domain_is_an_outcome_not_content() -> None:
     moved = result("https://outlet.example/", "https://mirror-outlet.example/landing")
     outcome = classify(moved, "<html><body><p>Hello</p></body></html>", SIGNATURES)
