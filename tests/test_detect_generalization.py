@@ -268,3 +268,49 @@ def test_a_reading_count_without_an_allowance_is_no_meter():
     assert cats(box + "<article><p>News.</p></article>") == set()
     meter = "<div class='meter'><p>You've read 3 of 5 free articles this month.</p></div>"
     assert cats(meter + "<article><p>News.</p></article>") == {"paywall"}
+
+
+def test_a_class_that_names_a_state_is_no_zone():
+    """VK marks a post whose comments are off ``closed_comments``: the post is not a comment thread."""
+    post = f"<div class='wall_post closed_comments'><div class='wall_text'>{LABEL_2022}</div></div>"
+    assert cats(post) == {"foreign_agent_label"}
+    thread = f"<div class='post-comments'><div class='comment__text'>{LABEL_2022}</div></div>"
+    assert cats(thread) == set()
+
+
+def test_a_search_box_slot_is_no_search_results_zone():
+    status = "<div class='header-search'><p>A Szélrózsa Egyesület külföldről támogatott szervezet.</p></div>"
+    assert cats(status) == {"foreign_agent_label"}
+    results = f"<div class='search-results'><div class='item'><p>{LABEL_2022}</p></div></div>"
+    assert cats(results) == set()
+
+
+def test_cells_of_a_data_table_display_texts_they_do_not_label_the_page():
+    table = (
+        "<table><thead><tr><th>Редакция</th><th>Текст плашки</th></tr></thead>"
+        f"<tbody><tr><td>с 2022 года</td><td class='label-cell'>{LABEL_2022}</td></tr></tbody></table>"
+    )
+    assert cats(table) == set()
+    # a layout table (no header cells) still carries the page's own label
+    assert cats(f"<table><tr><td class='content'><p>{LABEL_2022}</p></td></tr></table>") == {"foreign_agent_label"}
+
+
+def test_a_label_set_inside_a_sentence_of_prose_is_its_object():
+    prose = (
+        "<article><p>Суд подробно описал маркировку. Каждое сообщение должно было начинаться с текста</p>"
+        f"<p>{LABEL_2022}</p><p>и этот текст должен быть набран крупным шрифтом, указал суд.</p></article>"
+    )
+    assert cats(prose) == set()
+    own = (
+        f"<article><p>Город закрыл завод.</p><p>Рабочие вышли на улицу.</p><p>{LABEL_2022}</p>"
+        "<p>Читайте также наш канал.</p></article>"
+    )
+    assert cats(own) == {"foreign_agent_label"}
+
+
+def test_links_with_separators_between_them_are_a_menu_row():
+    row = (
+        "<div class='footer-row'><a href='/about'>О проекте</a> · <a href='/donate'>Поддержать проект</a> · "
+        "<a href='/c'>Контакты</a></div>"
+    )
+    assert cats(row) == set()

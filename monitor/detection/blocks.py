@@ -94,10 +94,12 @@ class _Walker:
         self.link_chars = 0
         self.after_br = False
         self.last_text: Block | None = None
+        self.before_last: Block | None = None
         self.run_hint: etree._Element | None = None  # a banner-like inline element in this run
 
     def add(self, text: str, ctx: _Ctx) -> None:
-        stripped = len(text.strip())
+        # Separators between links ("О проекте · Поддержать · Контакты") are not text of their own.
+        stripped = len(text.strip(_SEPARATORS))
         if stripped:
             self.after_br = False
             self.chars += stripped
@@ -124,10 +126,11 @@ class _Walker:
                 quoted = last is not None and last.prose and last.text.endswith((":", "："))
                 # A run that is one banner-styled link (<a class="support-banner">) is that banner.
                 hint = ctx.hint if ctx.hint is not None or not link_only else self.run_hint
-                self.last_text = Block(
-                    text, el, "text", ctx.zone, hint, prose, link_only, len(self.blocks), ctx.chrome, quoted
-                )
-                self.blocks.append(self.last_text)
+                block = Block(text, el, "text", ctx.zone, hint, prose, link_only, len(self.blocks), ctx.chrome, quoted)
+                if last is not None and _sentence_runs_through(self.before_last, last, block):
+                    last.quoted = True
+                self.before_last, self.last_text = last, block
+                self.blocks.append(block)
         self.parts.clear()
         self.chars = self.link_chars = 0
         self.after_br = False
@@ -163,6 +166,7 @@ class _Walker:
         hint = el if token_hint or role in HINT_ROLES else parent.hint
         zone = parent.zone or zone_by(tag, role, token_zone, tags) or heading_zone_of(children, tags)
         zone = zone or ("related" if tag == "li" and teaser_of(children, tags) else None)
+        zone = zone or ("table" if tag == "table" and _data_table(children, tags) else None)
         return _Ctx(zone, hint, link, p_run, chrome, in_article)
 
     def walk(self, el: etree._Element, tag: str, parent: _Ctx, depth: int) -> None:
@@ -202,6 +206,29 @@ class _Walker:
         if block:
             self.flush()
             self.owners.pop()
+
+
+def _sentence_runs_through(before: Block | None, block: Block, after: Block) -> bool:
+    """Whether ``block`` stands inside one sentence of article prose: the paragraph before it stops
+    without its full stop and the one after goes on in lower case ("…должно было начинаться с текста" /
+    the label / "и этот текст должен быть набран…"). A label set that way is the sentence's object."""
+    if before is None or not (before.prose and after.prose) or block.quoted:
+        return False
+    return before.text[-1].isalpha() and after.text[0].islower()
+
+
+def _data_table(children: list[etree._Element], tags: list[object]) -> bool:
+    """A table of data (a header row of two or more ``<th>`` cells): its cells display content, such as
+    the label texts a legal explainer compares, and are never the page's own banner."""
+    for child, tag in zip(children, tags, strict=True):
+        if tag in ("thead", "tbody"):
+            row = next((r for r in child if r.tag == "tr"), None)
+        elif tag == "tr":
+            row = child
+        else:
+            continue
+        return row is not None and sum(1 for cell in row if cell.tag == "th") >= 2
+    return False
 
 
 def _text_paragraphs(children: list[etree._Element], tags: list[object]) -> int:

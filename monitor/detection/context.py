@@ -83,17 +83,10 @@ BOUNDARY_TAGS = frozenset({"article", "main", "body", "html"})
 _ATTRS = ("alt", "aria-label", "title")
 
 
-def class_tokens(el: etree._Element) -> list[str]:
-    """Lower-case words of an element's class and id (split on spaces, ``-``, ``_`` and camelCase).
-
-    CMS taxonomy classes (WordPress ``category-newsletter``, ``tag-donations``) describe the post,
-    not the element, and are left out.
-    """
-    return list(tokens_of(el.get("class"), el.get("id")))
-
-
 def tokens_of(cls: str | None, ident: str | None) -> tuple[str, ...]:
-    """:func:`class_tokens` from the ``class`` and ``id`` values (for a walker that read them already)."""
+    """Lower-case words of an element's ``class`` and ``id`` values (split on spaces, ``-``, ``_`` and
+    camelCase). CMS taxonomy classes (WordPress ``category-newsletter``, ``tag-donations``) describe the
+    post, not the element, and are left out."""
     if not cls and not ident:
         return ()
     return _tokens(cls or "", ident or "")
@@ -119,11 +112,14 @@ def _token_zone(tokens: tuple[str, ...]) -> str | None:
         if zone:
             if token in _SPONSOR_WORDS and any(t.startswith(_DISCLOSED) for t in tokens):
                 continue  # "partner-disclosure": the page's own sponsor statement (FARA's), not a sponsored rail
+            if zone == "search" and _RESULTS.isdisjoint(tokens):
+                continue  # a search box ("header-search", a CMS's module slot) holds no results
             return zone
     return None
 
 
 _SPONSOR_WORDS = frozenset({"sponsored", "sponsor", "partner", "partners"})
+_RESULTS = frozenset({"results", "result", "hits", "found", "listing", "snippet", "snippets", "serp"})
 _DISCLOSED = ("disclos", "disclaim")
 
 
@@ -148,8 +144,9 @@ def _hidden_class(cls: str) -> bool:
     return not _HIDDEN_CLASSES.isdisjoint(cls.lower().split())
 
 
-def zone_of(el: etree._Element, tag: str, tokens: list[str]) -> str | None:
-    return zone_by(tag, (el.get("role") or "").lower(), _token_zone(tuple(tokens)), [c.tag for c in el])
+def zone_of(el: etree._Element, tag: str) -> str | None:
+    token_zone = _token_zone(_zone_tokens(el.get("class") or "", el.get("id") or ""))
+    return zone_by(tag, (el.get("role") or "").lower(), token_zone, [c.tag for c in el])
 
 
 def class_facts(cls: str | None, ident: str | None) -> tuple[bool, str | None]:
@@ -161,8 +158,23 @@ def class_facts(cls: str | None, ident: str | None) -> tuple[bool, str | None]:
 
 @lru_cache(maxsize=4096)
 def _class_facts(cls: str, ident: str) -> tuple[bool, str | None]:
-    tokens = _tokens(cls, ident)
-    return _hint_tokens(tokens), _token_zone(tokens)
+    return _hint_tokens(_tokens(cls, ident)), _token_zone(_zone_tokens(cls, ident))
+
+
+@lru_cache(maxsize=4096)
+def _zone_tokens(cls: str, ident: str) -> tuple[str, ...]:
+    """The tokens that may name a zone: those of class names (and the id) that do not describe a state
+    of the element. VK marks a post whose comments are off ``closed_comments``; "no-comments",
+    "has-related" or "comments-disabled" say what an element lacks or carries, not that it is one."""
+    tokens: list[str] = []
+    for name in [n for n in cls.split() if not n.lower().startswith(_TAXONOMY)] + ident.split():
+        parts = [t.lower() for t in _TOKEN_SPLIT.split(name) if t]
+        if _STATE_WORDS.isdisjoint(parts):
+            tokens += parts
+    return tuple(tokens)
+
+
+_STATE_WORDS = frozenset("closed open no has with without allow allowed disable disabled enable enabled off".split())
 
 
 def zone_by(tag: str, role: str, token_zone: str | None, child_tags: list[object]) -> str | None:
@@ -217,10 +229,6 @@ def heading_zone_of(children: list[etree._Element], tags: list[object]) -> str |
         if pattern.fullmatch(text):
             return zone
     return None
-
-
-def is_hint(tokens: list[str], el: etree._Element) -> bool:
-    return (el.get("role") or "").lower() in HINT_ROLES or _hint_tokens(tuple(tokens))
 
 
 HINT_ROLES = frozenset({"banner", "note", "alert", "status", "dialog", "alertdialog"})

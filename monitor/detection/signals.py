@@ -20,7 +20,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector, SelectorError
 
 from monitor.detection.blocks import element_text
-from monitor.detection.context import class_tokens, is_hidden, zone_of
+from monitor.detection.context import is_hidden, zone_of
 
 log = logging.getLogger(__name__)
 MAX_JSONLD_NODES = 5_000
@@ -115,7 +115,7 @@ def _shown(el: etree._Element) -> bool:
     while node is not None:
         if not isinstance(node.tag, str):
             return False
-        if is_hidden(node) or zone_of(node, node.tag.lower(), class_tokens(node)):
+        if is_hidden(node) or zone_of(node, node.tag.lower()):
             return False
         node = node.getparent()
     return True
