@@ -150,8 +150,8 @@ class _Walker:
         """The element's context; elements without attributes inherit their parent's (the common case)."""
         children, tags = kids
         p_run = tags.count("p") >= 2 and _text_paragraphs(children, tags) >= 2
-        link = parent.link or tag in ("a", "button")
         role = (attrs.get("role") or "").lower() if attrs else ""
+        link = parent.link or tag in ("a", "button") or role in _LINK_ROLES  # AMP's <span role="button">
         in_article = parent.in_article or tag in ("article", "main") or role in ("main", "article")
         chrome = parent.chrome or tag in ("footer", "aside") or role in CHROME_ROLES
         chrome = chrome or (tag == "header" and not parent.in_article)
@@ -244,6 +244,7 @@ def _text_paragraphs(children: list[etree._Element], tags: list[object]) -> int:
 
 
 _SEPARATORS = " \t\n\r\xa0·|•/-–—"
+_LINK_ROLES = frozenset({"button", "link"})
 
 
 def _links_only(p: etree._Element) -> bool:
@@ -253,7 +254,9 @@ def _links_only(p: etree._Element) -> bool:
     for child in p:
         if not isinstance(child.tag, str) or (child.tail or "").strip(_SEPARATORS):
             return False
-        if child.tag not in ("a", "br", "button") and "".join(child.itertext()).strip(_SEPARATORS):
+        if child.tag in ("a", "br", "button") or (child.get("role") or "").lower() in _LINK_ROLES:
+            continue
+        if "".join(child.itertext()).strip(_SEPARATORS):
             return False
     return len(p) > 0
 

@@ -32,7 +32,7 @@ _HINT_PREFIXES = (
     "paywall", "premium", "subscri", "regwall", "appeal", "contribut", "spende", "tamogat", "mecenat",
     "disclosure", "fundrais", "kulfoldi", "undesirable", "extremist", "infobox", "callout",
     "locked", "gated", "restricted", "metered", "abonn", "apoy", "apoio", "destek", "wspier", "wsparc",
-    "sosteg", "soutien", "soutenir", "podderzh", "pidtrym", "patreon", "boosty", "crowdfund", "bezahl",
+    "sosteg", "soutien", "soutenir", "podderzh", "pidtrym", "patreon", "boosty", "crowdfund", "bezahl", "purchase",
 )  # fmt: skip
 _HINT_WORDS = frozenset(
     "fa agent alert status label note notes gate pw cta help epic meter paid state membership "
@@ -158,7 +158,13 @@ def class_facts(cls: str | None, ident: str | None) -> tuple[bool, str | None]:
 
 @lru_cache(maxsize=4096)
 def _class_facts(cls: str, ident: str) -> tuple[bool, str | None]:
-    return _hint_tokens(_tokens(cls, ident)), _token_zone(_zone_tokens(cls, ident))
+    return _hint_tokens(_tokens(cls, ident)) or _hint_joined(cls, ident), _token_zone(_zone_tokens(cls, ident))
+
+
+def _hint_joined(cls: str, ident: str) -> bool:
+    """A hint spelled across a separator: ``reg-wall``, ``pay_wall``, ``foreign-agent-note``."""
+    names = [n for n in f"{cls} {ident}".lower().split() if "-" in n or "_" in n]
+    return any(n.replace("-", "").replace("_", "").startswith(_HINT_PREFIXES) for n in names)
 
 
 @lru_cache(maxsize=4096)
