@@ -4,8 +4,9 @@ Two versions of a page are compared *per category*, never per element: a label t
 header to the footer, into an image ``alt``, or is repeated on a new Telegram post is the same label.
 Wording is compared after :func:`normalize`, which erases what typography and page furniture change
 without anyone changing what the page *says*: case, whitespace, quote styles, NBSP, zero-width
-characters, soft hyphens and digits (view counters and meters such as "You've read 4 of 5" tick on
-their own; a new campaign or a new statutory text changes words, not only numbers).
+characters, soft hyphens and digits (view counters, meters such as "You've read 4 of 5" and
+fundraising tallies tick on their own), except the amount an appeal or a gate asks for ("от 300
+рублей", "as little as $5": see :mod:`monitor.amounts`).
 
 The detector returns the whole visible text of an element, so the same banner can pick up a
 neighbouring sentence when it moves (a footer cell that also holds the copyright line). A text that
@@ -25,6 +26,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+from monitor.amounts import fold_numbers
 from monitor.models import CATEGORIES, Change, Finding, FindingChange, WordOp
 
 #: Shortest normalised text (in characters) that may match by containment: "donate" must not
@@ -74,7 +76,7 @@ def normalize(text: str) -> str:
     """The comparable form of a finding's wording (see the module docstring for what is erased)."""
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text).translate(_QUOTES).casefold()
-    text = _DIGITS.sub("#", text)
+    text = fold_numbers(text, _DIGITS, "#")
     # Space around punctuation varies with markup (<br>, inline tags): drop it before punctuation.
     text = re.sub(r"\s+([,.;:!?)\]»\"'])", r"\1", text)
     return _SPACE.sub(" ", text).strip()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from monitor.amounts import fold_numbers
 from monitor.detection.blocks import Block, extract_blocks
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -219,6 +220,6 @@ class ParsedPage:
         # Comments, related links, navigation and quotations never yield findings. One string for all
         # blocks hashes the same bytes as one update per block, and no digit run spans a line break.
         text = "".join(f"{block.source}|{block.text}\n" for block in self.blocks if block.zone is None)
-        digest.update(_DIGITS.sub("0", text).encode("utf-8", "replace"))
+        digest.update(fold_numbers(text, _DIGITS, "0").encode("utf-8", "replace"))  # asked-for amounts kept
         digest.update(json.dumps(_paywall_flags(self.root)).encode())
         return digest.hexdigest()

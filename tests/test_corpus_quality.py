@@ -100,16 +100,11 @@ def _transitions() -> list[tuple[Path, dict, dict]]:
 TRANSITIONS = _transitions()
 
 
-def _param(root: Path, seq: dict, step: dict) -> object:
-    """A transition whose truth records a ``known_limitation`` is expected to fail, strictly: fixing it
-    shows up as an unexpected pass."""
-    name = f"{root.name}:{seq['id']}:{step['from']}->{step['to']}"
-    limitation = step.get("known_limitation")
-    marks = [pytest.mark.xfail(reason=limitation, strict=True)] if limitation else []
-    return pytest.param(root, seq, step, id=name, marks=marks)
-
-
-@pytest.mark.parametrize(("root", "seq", "step"), [_param(*t) for t in TRANSITIONS])
+@pytest.mark.parametrize(
+    ("root", "seq", "step"),
+    TRANSITIONS,
+    ids=[f"{root.name}:{seq['id']}:{step['from']}->{step['to']}" for root, seq, step in TRANSITIONS],
+)
 def test_change_events_of_every_sequence(root, seq, step):
     """What `press-monitor diff` reports (the scorer's view): the expected events, none on noise or on a
     version that is not content (a challenge, an error page)."""
