@@ -314,3 +314,15 @@ def test_links_with_separators_between_them_are_a_menu_row():
         "<a href='/c'>Контакты</a></div>"
     )
     assert cats(row) == set()
+
+
+def test_a_label_glued_to_the_next_inline_element_is_still_read():
+    """React renders adjacent inline spans with no space: "state-affiliated media" + "Moscow"."""
+    glued = (
+        "<div class='profile'><span>Russia state-affiliated media</span><span>Moscow, Russia</span>"
+        "<span>Joined March 2011</span></div>"
+    )
+    assert cats(glued) == {"state_media_label"}
+    # a word split over spans to defeat matching keeps its case across the joint, and still reads whole
+    split = f"<div class='note'><p>{LABEL_2022[:20]}<span>{LABEL_2022[20:]}</span></p></div>"
+    assert cats(split) == {"foreign_agent_label"}

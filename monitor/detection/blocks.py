@@ -107,6 +107,13 @@ class _Walker:
                 self.link_chars += stripped
             if self.run_hint is None:
                 self.run_hint = ctx.hint
+            # React renders adjacent inline elements with no space between them, so a label glues to
+            # the next word ("…state-affiliated media" + "Moscow" reads "mediaMoscow"). A lower-case
+            # letter meeting an upper-case one at an element boundary is two words; a word split over
+            # <span>s to defeat matching ("иностран"+"ным") keeps its case across the joint.
+            parts = self.parts
+            if parts and text[0].isupper() and parts[-1] and parts[-1][-1].islower():
+                parts.append(" ")
         self.parts.append(text)
 
     def br(self) -> None:
