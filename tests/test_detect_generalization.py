@@ -326,3 +326,27 @@ def test_a_label_glued_to_the_next_inline_element_is_still_read():
     # a word split over spans to defeat matching keeps its case across the joint, and still reads whole
     split = f"<div class='note'><p>{LABEL_2022[:20]}<span>{LABEL_2022[20:]}</span></p></div>"
     assert cats(split) == {"foreign_agent_label"}
+
+
+def test_a_menu_classed_wrapper_that_holds_a_status_line_is_read():
+    """A theme wraps its top bar in ``td-header-top-menu-full``; the outlet's notice sits in it."""
+    bar = (
+        "<div class='td-header-top-menu-full'><div class='status'>Генпрокуратура признала «Вечевой колокол» "
+        "нежелательной организацией. Мы продолжаем работать.</div><a href='/'>Главная</a></div>"
+    )
+    assert cats(bar) == {"undesirable_label"}
+    menu = f"<div class='top-menu'><a href='/a'>Новости</a> <a href='/b'>{LABEL_2022[:60]}</a></div>"
+    assert cats(menu) == set()
+
+
+def test_an_embedded_post_speaks_for_its_author_not_the_page():
+    embed = f"<div class='telegram-post' data-telegram-post='someone/123'><div>{LABEL_2022}</div><p>Пост.</p></div>"
+    assert cats(embed) == set()
+
+
+def test_a_widget_item_of_headline_link_and_excerpt_is_a_teaser():
+    item = (
+        "<ul class='widget-list'><li><a href='/news/1'>Суд оштрафовал депутата за пост</a>"
+        f"<p class='excerpt'>{LABEL_2022}. Суд назначил штраф.</p></li></ul>"
+    )
+    assert cats(item) == set()

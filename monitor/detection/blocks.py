@@ -171,6 +171,7 @@ class _Walker:
             return _Ctx(zone, None, link, p_run, chrome, in_article)
         token_hint, token_zone = class_facts(attrs.get("class"), attrs.get("id")) if attrs else (False, None)
         hint = el if token_hint or role in HINT_ROLES else parent.hint
+        token_zone = _class_zone(el, attrs, token_zone) if attrs else None
         zone = parent.zone or zone_by(tag, role, token_zone, tags) or heading_zone_of(children, tags)
         zone = zone or ("related" if tag == "li" and teaser_of(children, tags) else None)
         zone = zone or ("table" if tag == "table" and _data_table(children, tags) else None)
@@ -213,6 +214,39 @@ class _Walker:
         if block:
             self.flush()
             self.owners.pop()
+
+
+def _class_zone(el: etree._Element, attrs: dict[str, str], named: str | None) -> str | None:
+    """The zone the element's class names, checked against what it holds."""
+    if named == "navigation" and not _mostly_links(el):
+        return None  # a theme's "top-menu" wrapper that holds a status line is no menu
+    if named is None and _embedded_post(attrs):
+        return "embed"  # someone else's post embedded in the page (a Telegram or X widget)
+    return named
+
+
+def _mostly_links(el: etree._Element) -> bool:
+    """Whether at least half of the element's text (scripts and styles aside) is link or button text."""
+    total = 0
+    for node in el.iter():
+        if node.text and node.tag not in ("script", "style"):
+            total += len(node.text.strip())
+        if node.tail and node is not el:
+            total += len(node.tail.strip())
+    linked = sum(len(t.strip()) for link in el.iter("a", "button") for t in link.itertext())
+    return total == 0 or linked * 2 >= total
+
+
+_EMBED_ATTRS = ("data-telegram-post", "data-instgrm-permalink", "data-tweet-id")
+
+
+def _embedded_post(attrs: dict[str, str]) -> bool:
+    """An embed of someone else's post (Telegram, Instagram or X widget markup): that post's label or
+    appeal is its author's, not the page's. A t.me/s channel page marks its posts ``data-post``."""
+    if any(a in attrs for a in _EMBED_ATTRS):
+        return True
+    cls = (attrs.get("class") or "").lower().split()
+    return any(c in ("telegram-post", "twitter-tweet", "instagram-media") for c in cls)
 
 
 def _sentence_runs_through(before: Block | None, block: Block, after: Block) -> bool:

@@ -49,6 +49,8 @@ _ZONE_HEADINGS = (
         r"you (?:may|might) also like|most (?:read|popular)|popular|sponsored(?: content)?|partner content|"
         r"(?:from|by) our partners|promoted|also read|читайте (?:также|еще|ещё)|(?:также |еще )?по теме|"
         r"популярное|рекомендуем(?: (?:прочитать|почитать|посмотреть))?|(?:вам )?(?:может быть|будет) интересно|"
+        r"самое (?:читаемое|популярное|обсуждаемое)(?: \w+){0,3}|самые (?:читаемые|популярные)(?: \w+){0,3}|"
+        r"most viewed|"
         r"смотрите также|не пропустите|что (?:еще |ещё )?почитать|(?:от|от наших) партнеров|партнерские материалы|"
         r"новости партнеров|"
         r"читайте також|також читайте|від (?:наших )?партнерів|популярне|lesen sie auch|mehr zum thema|"
@@ -207,6 +209,13 @@ def teaser_of(children: list[etree._Element], tags: list[object]) -> bool:
     for child, tag in zip(children, tags, strict=True):
         if isinstance(tag, str) and tag.lower() in _SUBHEADINGS:
             return any(a.get("href") for a in child.iter("a"))
+    # An item whose first child is a headline link and which goes on with an excerpt
+    # (WordPress widgets: <li><a class="…__title">Headline</a><p class="…__excerpt">…</p></li>)
+    elems = [(c, t.lower()) for c, t in zip(children, tags, strict=True) if isinstance(t, str)]
+    if len(elems) >= 2 and elems[0][1] == "a" and elems[0][0].get("href"):
+        head = "".join(elems[0][0].itertext()).split()
+        rest = "".join("".join(c.itertext()) for c, _ in elems[1:]).strip()
+        return len(head) >= 3 and len(rest) >= 20
     return False
 
 

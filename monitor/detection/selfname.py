@@ -29,6 +29,11 @@ MAX_WORDS = 5  # a longer title segment is the headline, not the site's name
 def _stem_pattern(name: str) -> re.Pattern[str] | None:
     """Words of ``name`` as stems in sequence (declension-tolerant); None when too short to be telling."""
     words = [w for w in re.findall(r"\w+", name) if len(w) >= 3 and w not in _ARTICLES]
+    if len(words) == 1 and len(words[0]) >= 4 and words[0] not in _GENERIC:
+        # A one-word name counts only set in quotes («Сноску», "Meduza"'s «Медузу»): the
+        # quotation marks make the common noun a title (normalised text writes every quote as ")
+        w = words[0]
+        return re.compile(r'"' + re.escape(w[: max(3, len(w) - 2)]) + r'\w*"')
     if len(words) < 2 or " ".join(words) in _GENERIC:
         return None  # one word ("Екатеринбург", "Окно") names too many things besides the outlet
     stems = [re.escape(w[: max(3, len(w) - 2)]) for w in words]
