@@ -350,3 +350,17 @@ def test_a_widget_item_of_headline_link_and_excerpt_is_a_teaser():
         f"<p class='excerpt'>{LABEL_2022}. Суд назначил штраф.</p></li></ul>"
     )
     assert cats(item) == set()
+
+
+def test_a_sample_under_a_heading_that_announces_it_is_shown_not_printed():
+    fara = (
+        "This material is distributed by Northern Lotus Media Inc. on behalf of Lotus Daily, Beijing, China. "
+        "Additional information is available at the Department of Justice, Washington, DC."
+    )
+    assert cats(f"<div class='callout'><h3>Model conspicuous statement</h3><p>{fara}</p></div>") == set()
+    assert cats(f"<div class='callout'><h3>Disclosure</h3><p>{fara}</p></div>") == {"foreign_agent_label"}
+
+
+def test_words_about_state_media_labels_are_no_label():
+    assert cats("<p class='standfirst'>X quietly removed its state-affiliated media labels</p>") == set()
+    assert cats("<div class='profile'><span>Russia state-affiliated media</span></div>") == {"state_media_label"}

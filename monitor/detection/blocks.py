@@ -24,6 +24,7 @@ skipped altogether: a paywall template nobody sees is not a paywall.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -130,7 +131,9 @@ class _Walker:
             if text:
                 link_only = self.link_chars == self.chars
                 last = self.last_text
-                quoted = last is not None and last.prose and last.text.endswith((":", "："))
+                quoted = last is not None and (
+                    (last.prose and last.text.endswith((":", "："))) or _sample_heading(last)
+                )
                 # A run that is one banner-styled link (<a class="support-banner">) is that banner.
                 hint = ctx.hint if ctx.hint is not None or not link_only else self.run_hint
                 block = Block(text, el, "text", ctx.zone, hint, prose, link_only, len(self.blocks), ctx.chrome, quoted)
@@ -247,6 +250,21 @@ def _embedded_post(attrs: dict[str, str]) -> bool:
         return True
     cls = (attrs.get("class") or "").lower().split()
     return any(c in ("telegram-post", "twitter-tweet", "instagram-media") for c in cls)
+
+
+_SAMPLE = re.compile(
+    r"\b(?:model|sample|example|template|specimen|образец|пример|шаблон|зразок|приклад|muster|beispiel|"
+    r"exemple|modèle|ejemplo|modelo)",
+    re.IGNORECASE,
+)
+
+
+def _sample_heading(block: Block) -> bool:
+    """A heading that announces a sample ("Model conspicuous statement", "Образец плашки"): the text
+    under it is shown, as after "the label reads:"."""
+    el = block.element
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    return tag in ("h1", "h2", "h3", "h4", "h5", "h6") and len(block.text) <= 80 and bool(_SAMPLE.search(block.text))
 
 
 def _sentence_runs_through(before: Block | None, block: Block, after: Block) -> bool:

@@ -164,9 +164,10 @@ def _class_facts(cls: str, ident: str) -> tuple[bool, str | None]:
 
 
 def _hint_joined(cls: str, ident: str) -> bool:
-    """A hint spelled across a separator: ``reg-wall``, ``pay_wall``, ``foreign-agent-note``."""
-    names = [n for n in f"{cls} {ident}".lower().split() if "-" in n or "_" in n]
-    return any(n.replace("-", "").replace("_", "").startswith(_HINT_PREFIXES) for n in names)
+    """A hint spelled across a separator: ``reg-wall``, ``pay_wall``, ``foreign-agent-note``, and an
+    information panel anywhere in a compound (YouTube's ``ytd-info-panel-content-renderer``)."""
+    names = [n.replace("-", "").replace("_", "") for n in f"{cls} {ident}".lower().split() if "-" in n or "_" in n]
+    return any(n.startswith(_HINT_PREFIXES) or "infopanel" in n for n in names)
 
 
 @lru_cache(maxsize=4096)
