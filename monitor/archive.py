@@ -86,18 +86,31 @@ class WarcArchive:
         built = in_background(build_fetch, fetch, date, headers, last, GZIP_LEVEL)
         return PendingRecord(self, at.strftime("%Y%m%d"), uri, built)
 
-    def _append(self, day: str, uri: str, built: BuiltFetch, equivalent: bool = False) -> str:
+    def _append(
+        self, day: str, uri: str, built: BuiltFetch, content: str | None = None, equivalent: bool = False
+    ) -> str:
         path = self._current_file(day)
         # A response whose content is unchanged becomes a revisit of the last full one, which stays the
         # original later revisits point at (its payload is the one archived).
-        data = built.equivalent if equivalent and built.equivalent is not None else built.data
+        data = built.equivalent if equivalent and self._equivalent(uri, built, content) else built.data
         with path.open("ab") as out:
             offset = out.tell()
             out.write(data)
         ref = f"{path.name}:{offset}"
         if built.remember is not None and data is built.data:
-            self._remember(uri, {**built.remember, "ref": ref})
+            # The content fingerprint of what was archived (None for a response that was no content:
+            # a challenge, an error page), so only a fetch of that same content may stand on it.
+            self._remember(uri, {**built.remember, "ref": ref, "content": content or ""})
         return ref
+
+    def _equivalent(self, uri: str, built: BuiltFetch, content: str | None) -> bool:
+        """Whether the URL's last full response holds the fetched content (the same fingerprint), and the
+        revisit built for this fetch points at it: never a revisit of a challenge page, or of another
+        page that a redirect once led to."""
+        if not content or built.equivalent is None:
+            return False
+        entry = self._last.get(uri)
+        return entry is not None and entry.get("content") == content and entry["ref"] == built.equivalent_of
 
     def _current_file(self, day: str) -> Path:
         current = self._current
@@ -273,10 +286,11 @@ class PendingRecord:
     uri: str
     built: Future[BuiltFetch]
 
-    def finish(self, *, equivalent: bool = False) -> str:
-        """Append the records. ``equivalent``: the page's content is unchanged but for noise, so a
-        response is archived as a small revisit of the URL's last full response (when there is one)."""
-        return self.archive._append(self.day, self.uri, self.built.result(), equivalent)
+    def finish(self, *, content: str | None = None, equivalent: bool = False) -> str:
+        """Append the records. ``content``: the reading's content fingerprint (None when the response was
+        no content). ``equivalent``: that content is unchanged but for noise, so a response is archived
+        as a small revisit of the URL's last full response when that one holds the same content."""
+        return self.archive._append(self.day, self.uri, self.built.result(), content, equivalent)
 
 
 def _utc_naive(at: datetime) -> datetime:

@@ -61,6 +61,10 @@ class Observation:
         """The background work :meth:`record` needs: the WARC record's and the body's compression."""
         return [f for f in (self.archive.built if self.archive is not None else None, self.body) if f is not None]
 
+    def _archive(self, content: str | None, equivalent: bool) -> str | None:
+        """Append the fetch's records; ``content`` is the fingerprint of what they hold (None: no content)."""
+        return None if self.archive is None else self.archive.finish(content=content, equivalent=equivalent)
+
     def record(self, reading: Reading) -> list[Event]:
         """Fold the reading into the page's state, store the observation, return its events (once confirmed)."""
         app, result, previous, version = self.app, self.result, self.previous, self.version
@@ -98,7 +102,7 @@ class Observation:
             findings=None if reading.findings is None else [replace(f, template_pages=0) for f in reading.findings],
             state=state,
             changes=changes,
-            archive_ref=self.archive.finish(equivalent=equivalent) if self.archive is not None else None,
+            archive_ref=self._archive(reading.content_hash if reading.failure is None else None, equivalent),
             compressed_body=self.body.result() if self.body is not None else None,
             route=lambda event: recipients_for(app, event),
         )

@@ -68,6 +68,7 @@ class BuiltFetch:
     data: bytes
     remember: dict[str, str] | None
     equivalent: bytes | None = None
+    equivalent_of: str | None = None  # the reference the equivalent revisit points at
 
 
 def payload_digest(body: bytes) -> str:
@@ -98,7 +99,8 @@ def build_fetch(
                 revisit = _revisit(uri, date, record_id, head, digest, last, EQUIVALENT_PROFILE)
     request = _gzip_member(_request(uri, date, record_id, request_headers), level)
     equivalent = None if revisit is None else _gzip_member(revisit, level) + request
-    return BuiltFetch(_gzip_member(main, level) + request, remember, equivalent)
+    refers = last.ref if equivalent is not None and last is not None else None
+    return BuiltFetch(_gzip_member(main, level) + request, remember, equivalent, refers)
 
 
 def _response(uri: str, date: str, record_id: str, head: bytes, body: bytes, digest: str) -> list[bytes]:

@@ -115,11 +115,11 @@ def test_revisit_is_cheap(tmp_path):
 def test_noise_only_response_is_archived_as_a_small_revisit_of_the_last_full_one(tmp_path):
     archive = WarcArchive(tmp_path)
     big = b"<html><p>" + "Новость дня. ".encode() * 8000 + b"</p>"
-    first = archive.write(fetch(body=big + b"<i>09:40</i></html>"))
+    first = archive.begin(fetch(body=big + b"<i>09:40</i></html>")).finish(content="fp1")
     path = tmp_path / first.split(":")[0]
     before = path.stat().st_size
     noisy = big + b"<i>11:02</i></html>"
-    second = archive.begin(fetch(body=noisy, at=T0 + timedelta(minutes=5))).finish(equivalent=True)
+    second = archive.begin(fetch(body=noisy, at=T0 + timedelta(minutes=5))).finish(content="fp1", equivalent=True)
     assert path.stat().st_size - before < 1500  # the ~100 KB body is not archived again
     with path.open("rb") as fh:
         fh.seek(int(second.split(":")[1]))
@@ -142,9 +142,31 @@ def test_noise_only_response_is_archived_as_a_small_revisit_of_the_last_full_one
 
 def test_noise_only_response_of_a_url_never_archived_is_archived_in_full(tmp_path):
     archive = WarcArchive(tmp_path)
-    ref = archive.begin(fetch()).finish(equivalent=True)  # nothing to refer to (an index lost, a new URL)
+    ref = archive.begin(fetch()).finish(content="fp1", equivalent=True)  # nothing to refer to (a new URL)
     assert archive.read(ref)[1] == HTML
     assert [kind for kind, _, _ in records(tmp_path / ref.split(":")[0])] == ["warcinfo", "response", "request"]
+
+
+@pytest.mark.parametrize(
+    "last_content",
+    [
+        None,  # the last full response was no content (a challenge, an error page served with 200)
+        "fp-other",  # it held other content (a redirect that once led to another page)
+    ],
+)
+def test_a_revisit_only_stands_on_a_response_that_holds_the_same_content(tmp_path, last_content):
+    archive = WarcArchive(tmp_path)
+    archive.begin(fetch(body=b"<html>Just a moment...</html>")).finish(content=last_content)
+    again = fetch(body=HTML, at=T0 + timedelta(minutes=5))
+    ref = archive.begin(again).finish(content="fp1", equivalent=True)
+    assert archive.read(ref)[1] == HTML  # archived in full: the evidence is the page fetched
+    # and that full response is now the one a later noise-only fetch of the same content stands on
+    noisy = fetch(body=HTML + b"<!-- 11:02 -->", at=T0 + timedelta(minutes=9))
+    later = archive.begin(noisy).finish(content="fp1", equivalent=True)
+    with (tmp_path / later.split(":")[0]).open("rb") as fh:
+        fh.seek(int(later.split(":")[1]))
+        assert next(iter(ArchiveIterator(fh))).rec_type == "revisit"
+    assert archive.read(later)[1] == HTML
 
 
 def test_failed_fetch_without_response_is_a_metadata_note(tmp_path):

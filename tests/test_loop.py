@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from cli_helpers import REPO, cli, put, watchlist
 from mockserver import MockServer
 from warcio.archiveiterator import ArchiveIterator
 
+from monitor.archive import WarcArchive
 from monitor.warcrecords import EQUIVALENT_PROFILE
 
 BEFORE = (REPO / "seeds" / "site" / "index.html").read_text(encoding="utf-8")
@@ -110,6 +112,22 @@ def test_a_noise_only_change_is_archived_as_a_revisit_unless_asked_for_full_byte
     # The removal's evidence exports, with the records it stands on, as a WARC that warcio accepts.
     exported = cli("evidence", str(events[0]["id"]), "--out", str(tmp_path / "ev"), "--config", str(config))
     assert exported.code == 0, exported.err
+
+
+def test_after_a_challenge_page_the_evidence_is_the_page_fetched(tmp_path: Path, page: str) -> None:
+    """A 200 "Just a moment…" between two fetches of the same content: the third fetch's record must not
+    be a revisit of the challenge page (the last full response archived for the URL)."""
+    config = watchlist(tmp_path, outlet(page), extra="detection: {confirmations: 1}\n")
+    put(page, AFTER)
+    check(config)
+    put(page, "<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>")
+    check(config)
+    put(page, AFTER.replace("3 877", "4 001"))  # the content again, with a counter ticked
+    check(config)
+    with sqlite3.connect(tmp_path / "state" / "monitor.db") as db:
+        (last_ref,) = db.execute("SELECT archive_ref FROM snapshots ORDER BY id DESC LIMIT 1").fetchone()
+    _, body = WarcArchive(tmp_path / "state" / "warc").read(last_ref)
+    assert b"4 001" in body
 
 
 def test_blocked_outlet_is_unreachable_and_the_check_still_succeeds(tmp_path: Path, mockserver: MockServer) -> None:
