@@ -174,7 +174,7 @@ class _Walker:
             return _Ctx(zone, None, link, p_run, chrome, in_article)
         token_hint, token_zone = class_facts(attrs.get("class"), attrs.get("id")) if attrs else (False, None)
         hint = el if token_hint or role in HINT_ROLES else parent.hint
-        token_zone = _class_zone(el, attrs, token_zone) if attrs else None
+        token_zone = _class_zone(el, attrs, token_zone) if attrs and parent.zone is None else token_zone
         zone = parent.zone or zone_by(tag, role, token_zone, tags) or heading_zone_of(children, tags)
         zone = zone or ("related" if tag == "li" and teaser_of(children, tags) else None)
         zone = zone or ("table" if tag == "table" and _data_table(children, tags) else None)
@@ -229,15 +229,29 @@ def _class_zone(el: etree._Element, attrs: dict[str, str], named: str | None) ->
 
 
 def _mostly_links(el: etree._Element) -> bool:
-    """Whether at least half of the element's text (scripts and styles aside) is link or button text."""
-    total = 0
-    for node in el.iter():
-        if node.text and node.tag not in ("script", "style"):
-            total += len(node.text.strip())
+    """Whether at least half of the element's text (scripts and styles aside) is link or button text,
+    judged on its first :data:`_LINK_SAMPLE` nodes: nested wrappers that each hold mostly text would
+    otherwise be read once per level."""
+    total = linked = 0
+    inside: set[etree._Element] = set()  # the links and buttons met so far, to attribute their text
+    for count, node in enumerate(el.iter()):
+        if count >= _LINK_SAMPLE:
+            break
+        tag = node.tag if isinstance(node.tag, str) else ""
+        parent = node.getparent()
+        in_link = tag in ("a", "button") or (parent is not None and parent in inside)
+        if in_link:
+            inside.add(node)
+        if node.text and tag not in ("script", "style"):
+            total += (n := len(node.text.strip()))
+            linked += n if in_link else 0
         if node.tail and node is not el:
-            total += len(node.tail.strip())
-    linked = sum(len(t.strip()) for link in el.iter("a", "button") for t in link.itertext())
+            total += (n := len(node.tail.strip()))
+            linked += n if parent is not None and parent in inside else 0
     return total == 0 or linked * 2 >= total
+
+
+_LINK_SAMPLE = 400
 
 
 _EMBED_ATTRS = ("data-telegram-post", "data-instgrm-permalink", "data-tweet-id")
