@@ -25,6 +25,11 @@ DIGITS = re.compile(r"\d+")
         ("You've read 4 of 5 free articles", "read 0 of 0 free"),
         ("Обновлено в 12:40, 3 877 просмотров", "Обновлено в 0:0, 0 0 просмотров"),
         ("Raised $12,400 of $20,000 this month", "Raised $0,0 of $0,0"),
+        ("Собрано всего 184 300 ₽ из 400 000 ₽", "всего 0 0 ₽ из 0 0 ₽"),
+        ("нам осталось собрать всего 15 000 ₽", "всего 0 0 ₽"),
+        ("we are just $4,870 away from our goal", "just $0,0 away"),
+        ("Поддержите нас от 300 р. в месяц", "от 300 р. в месяц"),
+        ("Підтримайте нас від 100 ₴ на місяць", "від 100 ₴"),
     ],
 )
 def test_only_the_asked_for_amount_survives(text: str, folded: str) -> None:
