@@ -4,8 +4,9 @@ A reference ``"<file>.warc.gz:<offset>"`` names the main record of one fetch (``
 ``revisit`` or, for a fetch that got no response, ``metadata``); the concurrent ``request`` record
 follows it. When a URL's payload is byte-identical to the last one archived for it, a ``revisit``
 record (profile *identical-payload-digest*) replaces the response, so an unchanged page costs a few
-hundred bytes; when only its noise changed (the reading found the same content fingerprint), so does a
-revisit of our own profile (``warcrecords.EQUIVALENT_PROFILE``), unless ``storage.archive_noise``.
+hundred bytes; when only its noise changed (the reading found the same content fingerprint as that of
+the last full response, which the revisit index keeps), so does a revisit of our own profile
+(``warcrecords.EQUIVALENT_PROFILE``), unless ``storage.archive_noise``.
 Files rotate at ``max_bytes`` and at each UTC day. ``export`` copies records (and the
 originals their revisits point to) into one standalone WARC that ``warcio check`` accepts and any
 replay tool (pywb, ReplayWeb.page) can open.
