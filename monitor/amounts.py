@@ -3,7 +3,7 @@
 Counters, clock times, meters ("You've read 4 of 5") and fundraising tallies ("Собрано 184 300 ₽ из
 400 000 ₽") tick on their own, so the content fingerprint and the diff's comparable wording fold
 every digit run. The one number that is the outlet's own wording is the amount it asks for: a
-currency amount right after "от", "даже в", "хотя бы", "as little as", "from", "just"… ("от 300
+currency amount right after "от", "даже в", "хотя бы", "as little as", "from"… ("от 300
 рублей", "as little as $5"). That one is kept, so raising the ask is a changed appeal (or gate)
 while a tally going up is not.
 """
