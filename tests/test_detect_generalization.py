@@ -364,3 +364,38 @@ def test_a_sample_under_a_heading_that_announces_it_is_shown_not_printed():
 def test_words_about_state_media_labels_are_no_label():
     assert cats("<p class='standfirst'>X quietly removed its state-affiliated media labels</p>") == set()
     assert cats("<div class='profile'><span>Russia state-affiliated media</span></div>") == {"state_media_label"}
+
+
+def _named(site: str, body: str) -> str:
+    head = f"<meta property='og:site_name' content='{site}'><title>{site}</title>"
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+def test_a_broadcasters_own_state_funding_line_is_a_state_media_label():
+    footer = "<footer><p>Radio Tessera is a private, nonprofit corporation funded by the U.S. Congress.</p></footer>"
+    assert {f.category for f in detect(_named("Radio Tessera", footer))} == {"state_media_label"}
+    about = "<div class='about'><p>«Голос Тессеры» финансируется Конгрессом США через USAGM.</p></div>"
+    assert {f.category for f in detect(_named("Голос Тессеры", about))} == {"state_media_label"}
+
+
+def test_a_report_that_another_broadcaster_is_state_funded_or_a_claim_of_independence_is_no_label():
+    report = (
+        "<article><p>Radio Tessera, which is funded by the U.S. Congress, lost half of its budget this "
+        "spring, its director told reporters on Monday after the vote in the House.</p></article>"
+    )
+    assert {f.category for f in detect(_named("Baltic Ledger", report))} == set()
+    independent = "<footer><p>Baltic Ledger is not funded by any government: only by its readers.</p></footer>"
+    assert {f.category for f in detect(_named("Baltic Ledger", independent))} == set()
+
+
+@pytest.mark.parametrize(
+    "panel",
+    [
+        "Kanal 9 სრულად ან ნაწილობრივ ფინანსდება რუსეთის მთავრობის მიერ.",  # ka
+        "Az RT-t részben vagy egészben az orosz kormány finanszírozza.",  # hu
+        "RT arnasy толығымен немесе ішінара Ресей үкіметі қаржыландырады.",  # kk
+        "RT tamamilə və ya qismən Rusiya hökuməti tərəfindən maliyyələşdirilir.",  # az
+    ],
+)
+def test_the_video_platforms_funding_panel_in_more_languages(panel):
+    assert cats(f"<div class='info-panel' role='note'>{panel}</div>") == {"state_media_label"}
