@@ -131,7 +131,11 @@ def pm_round(server: Server, sites: list[Site], out: Path, rnd: int, fetch: str 
     env = {**os.environ, "PYTHONPATH": os.environ["BENCH_PM_SRC"]} if os.environ.get("BENCH_PM_SRC") else None
     if os.environ.get("BENCH_PROFILE"):  # collapsed stacks for flame graphs; distorts the figures
         spy = REPO / ".venv" / "bin" / "py-spy"
-        cmd = [str(spy), "record", "-r", "200", "-f", "raw", "-o", str(work / f"profile{rnd}.txt"), "--", *cmd]
+        if not spy.exists():
+            raise SystemExit(f"BENCH_PROFILE needs py-spy: {REPO / '.venv' / 'bin' / 'pip'} install py-spy")
+        # --subprocesses: the worker process that reads pages is sampled too.
+        profile = str(work / f"profile{rnd}.txt")
+        cmd = [str(spy), "record", "--subprocesses", "-r", "200", "-f", "raw", "-o", profile, "--", *cmd]
     wall, cpu, rss, text = measure(cmd, work, env, work / f"round{rnd}.out")
     # wait4 reports the largest process of the tree; a worker process reading pages adds its own memory.
     worker = re.search(r"worker_rss_mb=(\d+)", text)
