@@ -399,3 +399,17 @@ def test_a_report_that_another_broadcaster_is_state_funded_or_a_claim_of_indepen
 )
 def test_the_video_platforms_funding_panel_in_more_languages(panel):
     assert cats(f"<div class='info-panel' role='note'>{panel}</div>") == {"state_media_label"}
+
+
+def test_a_georgian_outlet_on_its_registration_under_the_foreign_influence_law_is_a_statement():
+    status = "„უცხოური ძალის ინტერესების გამტარებელი ორგანიზაცია“"
+    banner = (
+        f"<div class='notice-banner'>„ქართლის ხმა“ რეესტრში იძულებით დარეგისტრირდა, როგორც {status}. "
+        "ჩვენ ამ სტატუსს არ ვეთანხმებით და სასამართლოში ვასაჩივრებთ.</div>"
+    )
+    assert cats(banner) == {"foreign_agent_statement"}
+    report = (
+        f"<article><p>{status} — ასე მოიხსენიებს კანონი ორგანიზაციებს, რომლებიც რეესტრში დარეგისტრირდნენ, "
+        "— გვითხრა იურისტმა.</p></article>"
+    )
+    assert cats(report) == set()
