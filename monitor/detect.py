@@ -33,6 +33,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 
@@ -183,21 +184,42 @@ class Detector:
             objects = jsonld_objects(root)
             for rule, selectors in self._jsonld_rules:
                 evidence = jsonld_match(objects, rule.jsonld) if objects else None
-                if evidence and (not selectors.compiled or any(_gate(root, s) for s in selectors.on(names))):
+                content = _gated_content(root, objects) if evidence and selectors.compiled else frozenset()
+                if evidence and (not selectors.compiled or any(_gate(root, s, content) for s in selectors.on(names))):
                     out.append((10**9, make_finding(rule.category, evidence, rule, "script[type=ld+json]")))
         return out
 
 
-def _gate(root: etree._Element, selector: etree.XPath) -> bool:
+def _gate(root: etree._Element, selector: etree.XPath, content: frozenset[etree._Element]) -> bool:
     """Whether a visible element matching ``selector`` looks like a gate: text, but not a run of paragraphs.
 
-    The JSON-LD ``hasPart.cssSelector`` names the gated *content*; on a free (metered, not yet
-    gated) page that element is the visible article body, which proves nothing.
+    The JSON-LD ``hasPart.cssSelector`` names the gated *content* (``content``); on a free (metered,
+    not yet gated) page that element is the visible article body, which proves nothing, so it counts
+    only without two paragraphs. Another element is a gate unless it holds two paragraphs of article
+    length: a gate's own are short lines ("Keep reading", an offer, "Already a subscriber? Sign in").
     """
     for el, _text in selected(root, selector, limit=5):
-        if sum(1 for p in el.iter("p")) < 2:
+        paragraphs = [" ".join("".join(p.itertext()).split()) for p in el.iter("p")]
+        if el in content:
+            if len(paragraphs) < 2:
+                return True
+        elif sum(1 for text in paragraphs if len(text) >= _BODY_PARAGRAPH) < 2:
             return True
     return False
+
+
+_BODY_PARAGRAPH = 120  # characters: an article's paragraph, not a line of an offer box
+
+
+def _gated_content(root: etree._Element, objects: list[dict[str, Any]]) -> frozenset[etree._Element]:
+    """The elements the JSON-LD ``hasPart.cssSelector`` values name (the gated content itself)."""
+    out: set[etree._Element] = set()
+    for obj in objects:
+        css = obj.get("cssSelector")
+        selector = compile_selector(css) if isinstance(css, str) and len(css) < 200 else None
+        if selector is not None:
+            out.update(selector(root)[:20])
+    return frozenset(out)
 
 
 _SELECTOR_NAME = re.compile(r"[.#]([\w-]+)|[*^$~|]?=\s*[\"']?([\w-]+)")

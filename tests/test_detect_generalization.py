@@ -413,3 +413,61 @@ def test_a_georgian_outlet_on_its_registration_under_the_foreign_influence_law_i
         "— გვითხრა იურისტმა.</p></article>"
     )
     assert cats(report) == set()
+
+
+def test_an_offer_box_under_a_faded_article_is_a_gate_the_json_ld_flag_confirms():
+    ld = (
+        '<script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree":"False",'
+        '"hasPart":{"@type":"WebPageElement","isAccessibleForFree":"False","cssSelector":".story-body"}}</script>'
+    )
+    long = "The board voted on Friday to drop six of the eighteen weekend round trips, saving an estimated sum. " * 2
+    body = f"<div class='story-body'><p>{long}</p><p>{long}</p></div>"
+    offer = (
+        "<div class='paywall-offer'><p>Keep reading</p><p>Subscribe from $1 for your first month</p>"
+        "<p>Already a subscriber? <a href='/signin'>Sign in</a></p></div>"
+    )
+    found = detect(f"<html><head>{ld}</head><body><article>{body}{offer}</article></body></html>")
+    assert {f.category for f in found} == {"paywall"}
+    # the element the flag names is the article itself: a free page whose body happens to be called so
+    free = f"<div class='paywall-zone'><p>{long}</p><p>Short line.</p><p>Another short line.</p></div>"
+    ld_free = ld.replace(".story-body", ".paywall-zone")
+    assert detect(f"<html><head>{ld_free}</head><body><article>{free}</article></body></html>") == []
+
+
+def test_statements_under_laws_without_a_label_in_spanish_and_serbian():
+    es = (
+        "<div class='nota' role='note'><p>Desde mayo, el Gobierno considera a Radio Lempa un «agente extranjero». "
+        "La ley nos obliga a inscribirnos en el Registro de Agentes Extranjeros. Seguiremos publicando.</p></div>"
+    )
+    assert cats(es) == {"foreign_agent_statement"}
+    sr = (
+        "<div class='napomena' role='note'>Udruženje „Glas Une“ spada među organizacije koje zakon naziva "
+        "„agentima stranog uticaja“. Mi nismo ničiji agenti.</div>"
+    )
+    assert cats(sr) == {"foreign_agent_statement"}
+    report = (
+        "<article><p>El Gobierno considera a Radio Lempa un «agente extranjero», informó el diario el lunes, "
+        "y la emisora deberá pagar un impuesto del 30 % sobre sus donaciones del exterior.</p></article>"
+    )
+    assert cats(report) == set()
+
+
+def test_the_ministry_listing_the_outlets_legal_entity_is_the_outlets_statement():
+    note = (
+        "<div class='intro'><p>11 августа 2023 года Минюст внёс АНО «Камская волна» в реестр иностранных агентов. "
+        "Мы оспариваем это решение в суде.</p></div>"
+    )
+    assert cats(note) == {"foreign_agent_statement"}
+
+
+def test_recommended_accounts_and_a_wikis_references_are_other_content():
+    follow = (
+        "<aside><section><h2>Who to follow</h2><div class='cell'><b>Xinhe Global</b>"
+        "<div class='cell__label'>China state-affiliated media</div><a href='/f'>Follow</a></div></section></aside>"
+    )
+    assert cats(follow) == set()
+    refs = (
+        "<div class='reflist'><ol class='references'><li id='cite_note-5'>↑ Генпрокуратура признала "
+        "нежелательной организацией «Северный ветер» // Сакмара.Медиа, 3 октября 2024.</li></ol></div>"
+    )
+    assert cats(refs) == set()

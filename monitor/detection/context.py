@@ -22,6 +22,7 @@ _ZONE_WORDS = {
     "teasers": "related", "recommend": "related", "recommended": "related", "recommendations": "related",
     "recirculation": "related", "outbrain": "related", "taboola": "related", "sponsored": "related",
     "sponsor": "related", "partner": "related", "partners": "related", "readmore": "related",
+    "reflist": "related", "references": "related",  # a wiki's list of cited sources: their titles
     "nav": "navigation", "navbar": "navigation", "menu": "navigation", "breadcrumb": "navigation",
     "breadcrumbs": "navigation", "search": "search", "serp": "search", "snippet": "search",
     "newsletter": "newsletter", "signup": "newsletter", "quote": "quotation", "pullquote": "quotation",
@@ -51,6 +52,9 @@ _ZONE_HEADINGS = (
         r"популярное|рекомендуем(?: (?:прочитать|почитать|посмотреть))?|(?:вам )?(?:может быть|будет) интересно|"
         r"самое (?:читаемое|популярное|обсуждаемое)(?: \w+){0,3}|самые (?:читаемые|популярные)(?: \w+){0,3}|"
         r"most viewed|"
+        # a social platform's recommended accounts: each card carries its own account's label
+        r"who to follow|relevant people|suggested (?:for you|accounts|channels|profiles)|similar (?:channels|accounts)|"
+        r"кого (?:читать|почитать)|рекомендуемые (?:каналы|аккаунты)|похожие (?:каналы|аккаунты)|"
         r"смотрите также|не пропустите|что (?:еще |ещё )?почитать|(?:от|от наших) партнеров|партнерские материалы|"
         r"новости партнеров|"
         r"читайте також|також читайте|від (?:наших )?партнерів|популярне|lesen sie auch|mehr zum thema|"
