@@ -212,14 +212,27 @@ _BODY_PARAGRAPH = 120  # characters: an article's paragraph, not a line of an of
 
 
 def _gated_content(root: etree._Element, objects: list[dict[str, Any]]) -> frozenset[etree._Element]:
-    """The elements the JSON-LD ``hasPart.cssSelector`` values name (the gated content itself)."""
-    out: set[etree._Element] = set()
+    """The elements the JSON-LD ``hasPart.cssSelector`` values name (the gated content itself).
+
+    A page names one or two; a hostile one could name thousands, each a scan of the tree (and a
+    logged warning when invalid): the first few distinct short ones are read."""
+    names: list[str] = []
     for obj in objects:
         css = obj.get("cssSelector")
-        selector = compile_selector(css) if isinstance(css, str) and len(css) < 200 else None
+        if isinstance(css, str) and len(css) < _MAX_SELECTOR and css not in names:
+            names.append(css)
+            if len(names) == _MAX_SELECTORS:
+                break
+    out: set[etree._Element] = set()
+    for css in names:
+        selector = compile_selector(css)
         if selector is not None:
             out.update(selector(root)[:20])
     return frozenset(out)
+
+
+_MAX_SELECTOR = 200  # characters
+_MAX_SELECTORS = 5
 
 
 _SELECTOR_NAME = re.compile(r"[.#]([\w-]+)|[*^$~|]?=\s*[\"']?([\w-]+)")

@@ -471,3 +471,16 @@ def test_recommended_accounts_and_a_wikis_references_are_other_content():
         "нежелательной организацией «Северный ветер» // Сакмара.Медиа, 3 октября 2024.</li></ol></div>"
     )
     assert cats(refs) == set()
+
+
+def test_a_page_naming_thousands_of_gated_parts_is_read_for_a_few(caplog):
+    """Each JSON-LD cssSelector is a scan of the tree and, when invalid, a logged warning: a hostile
+    page naming a thousand gets a few read, and one warning for each of those."""
+    parts = ",".join(f'{{"isAccessibleForFree":false,"cssSelector":"div[[{i}"}}' for i in range(1000))
+    article = f'{{"@type":"NewsArticle","isAccessibleForFree":false,"hasPart":[{parts}]}}'
+    ld = f'<script type="application/ld+json">{article}</script>'
+    gate = "<div class='paywall-box'><p>Keep reading</p><p>Subscribe from $1</p></div>"
+    with caplog.at_level("WARNING"):
+        found = detect(f"<html><head>{ld}</head><body><article>{gate}</article></body></html>")
+    assert {f.category for f in found} == {"paywall"}
+    assert sum("invalid CSS selector" in r.getMessage() for r in caplog.records) <= 5
