@@ -48,6 +48,7 @@ from monitor.detection.signals import (
     compile_selector,
     jsonld_match,
     jsonld_objects,
+    same_value,
     selected,
 )
 from monitor.detection.template import Detection, SiteEvidence
@@ -184,55 +185,81 @@ class Detector:
             objects = jsonld_objects(root)
             for rule, selectors in self._jsonld_rules:
                 evidence = jsonld_match(objects, rule.jsonld) if objects else None
-                content = _gated_content(root, objects) if evidence and selectors.compiled else frozenset()
-                if evidence and (not selectors.compiled or any(_gate(root, s, content) for s in selectors.on(names))):
+                if evidence and (not selectors.compiled or any(_gate(root, s, objects) for s in selectors.on(names))):
                     out.append((10**9, make_finding(rule.category, evidence, rule, "script[type=ld+json]")))
         return out
 
 
-def _gate(root: etree._Element, selector: etree.XPath, content: frozenset[etree._Element]) -> bool:
+def _gate(root: etree._Element, selector: etree.XPath, objects: list[dict[str, Any]]) -> bool:
     """Whether a visible element matching ``selector`` looks like a gate: text, but not a run of paragraphs.
 
-    The JSON-LD ``hasPart.cssSelector`` names the gated *content* (``content``); on a free (metered,
-    not yet gated) page that element is the visible article body, which proves nothing, so it counts
-    only without two paragraphs. Another element is a gate unless it holds two paragraphs of article
-    length: a gate's own are short lines ("Keep reading", an offer, "Already a subscriber? Sign in").
+    The JSON-LD ``hasPart.cssSelector`` names the gated *content*; on a free (metered, not yet
+    gated) page that element is the visible article body, which proves nothing: it, what holds it
+    and what it holds count only without two paragraphs, as does every candidate when the page
+    names no content. An element apart from the named content is a gate when it is an offer box:
+    short lines ("Keep reading", "Subscribe from $1", "Already a subscriber? Sign in"), not two
+    paragraphs of article length, and not much text.
     """
-    for el, _text in selected(root, selector, limit=5):
+    content: frozenset[etree._Element] | None = None
+    for el, text in selected(root, selector, limit=5):
+        if content is None:
+            content = _gated_content(root, objects)  # only once a candidate is found: it costs tree scans
         paragraphs = [" ".join("".join(p.itertext()).split()) for p in el.iter("p")]
-        if el in content:
+        if not content or _overlaps(el, content):
             if len(paragraphs) < 2:
                 return True
-        elif sum(1 for text in paragraphs if len(text) >= _BODY_PARAGRAPH) < 2:
+        elif len(text) <= _OFFER_CHARS and sum(1 for t in paragraphs if len(t) >= _BODY_PARAGRAPH) < 2:
             return True
     return False
 
 
 _BODY_PARAGRAPH = 120  # characters: an article's paragraph, not a line of an offer box
+_OFFER_CHARS = 800  # an offer box is a few short lines; more is the article or its preview
+
+
+def _overlaps(el: etree._Element, content: frozenset[etree._Element]) -> bool:
+    """``el`` is named content, inside it, or holds it."""
+    return (
+        el in content
+        or any(a in content for a in el.iterancestors())
+        or any(a is el for c in content for a in c.iterancestors())
+    )
+
+
+# Only plain class/id selectors (".article-body", "div#story, .paywall"), at most five: a page's
+# selector is run on its own tree, and a hostile one can raise (an undefined namespace prefix) or
+# take minutes ("b ~ b ~ b" over thousands of siblings).
+_PLAIN_CSS = re.compile(r"\s*[\w-]*(?:[.#][\w-]+)+\s*(?:,\s*[\w-]*(?:[.#][\w-]+)+\s*){0,4}")
+_MAX_SELECTOR = 200  # characters
+_MAX_SELECTORS = 5
+
+
+@lru_cache(maxsize=64)
+def _content_selector(css: str) -> etree.XPath | None:
+    return compile_selector(css)
 
 
 def _gated_content(root: etree._Element, objects: list[dict[str, Any]]) -> frozenset[etree._Element]:
-    """The elements the JSON-LD ``hasPart.cssSelector`` values name (the gated content itself).
-
-    A page names one or two; a hostile one could name thousands, each a scan of the tree (and a
-    logged warning when invalid): the first few distinct short ones are read."""
+    """The elements the JSON-LD ``hasPart.cssSelector`` values of non-free parts name (the gated
+    content itself); ``speakable`` and free parts use ``cssSelector`` too and are not read."""
     names: list[str] = []
     for obj in objects:
+        if not same_value(obj.get("isAccessibleForFree"), False):
+            continue
         css = obj.get("cssSelector")
-        if isinstance(css, str) and len(css) < _MAX_SELECTOR and css not in names:
-            names.append(css)
-            if len(names) == _MAX_SELECTORS:
-                break
+        for value in css if isinstance(css, list) else [css]:
+            plain = isinstance(value, str) and len(value) < _MAX_SELECTOR and _PLAIN_CSS.fullmatch(value)
+            if plain and value not in names and len(names) < _MAX_SELECTORS:
+                names.append(value)
     out: set[etree._Element] = set()
     for css in names:
-        selector = compile_selector(css)
+        selector = _content_selector(css)
         if selector is not None:
-            out.update(selector(root)[:20])
+            try:
+                out.update(selector(root)[:20])
+            except (etree.XPathError, AssertionError, ValueError):  # what lxml raises on odd selectors
+                continue
     return frozenset(out)
-
-
-_MAX_SELECTOR = 200  # characters
-_MAX_SELECTORS = 5
 
 
 _SELECTOR_NAME = re.compile(r"[.#]([\w-]+)|[*^$~|]?=\s*[\"']?([\w-]+)")

@@ -473,14 +473,59 @@ def test_recommended_accounts_and_a_wikis_references_are_other_content():
     assert cats(refs) == set()
 
 
-def test_a_page_naming_thousands_of_gated_parts_is_read_for_a_few(caplog):
-    """Each JSON-LD cssSelector is a scan of the tree and, when invalid, a logged warning: a hostile
-    page naming a thousand gets a few read, and one warning for each of those."""
-    parts = ",".join(f'{{"isAccessibleForFree":false,"cssSelector":"div[[{i}"}}' for i in range(1000))
+def test_a_page_naming_thousands_of_gated_parts_or_a_hostile_selector_keeps_its_findings(caplog):
+    """The page's own JSON-LD cssSelector is run on its tree: thousands of them, or one lxml cannot
+    evaluate ("x|p", an undefined namespace), cost no time, no warnings and no findings."""
+    hostile = [f'{{"isAccessibleForFree":false,"cssSelector":"div[[{i}"}}' for i in range(1000)]
+    parts = ",".join([*hostile, '{"isAccessibleForFree":false,"cssSelector":"x|p"}'])
+    parts += ',{"isAccessibleForFree":false,"cssSelector":".story-body"}'
     article = f'{{"@type":"NewsArticle","isAccessibleForFree":false,"hasPart":[{parts}]}}'
     ld = f'<script type="application/ld+json">{article}</script>'
+    label = f"<div class='plashka'>{LABEL_2022}</div>"
     gate = "<div class='paywall-box'><p>Keep reading</p><p>Subscribe from $1</p></div>"
+    body = f"<div class='story-body'><p>{'Short paragraph. ' * 3}</p></div>"
     with caplog.at_level("WARNING"):
-        found = detect(f"<html><head>{ld}</head><body><article>{gate}</article></body></html>")
-    assert {f.category for f in found} == {"paywall"}
-    assert sum("invalid CSS selector" in r.getMessage() for r in caplog.records) <= 5
+        found = detect(f"<html><head>{ld}</head><body>{label}<article>{body}{gate}</article></body></html>")
+    assert {f.category for f in found} == {"foreign_agent_label", "paywall"}
+    assert not [r for r in caplog.records if "selector" in r.getMessage()]
+
+
+def test_a_free_page_whose_short_paragraphs_sit_in_a_paywall_wrapper_is_no_gate():
+    ld = (
+        '<script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree":false,'
+        '"hasPart":{"@type":"WebPageElement","isAccessibleForFree":false,"cssSelector":".article-body"}}</script>'
+    )
+    paragraphs = "".join(
+        f"<p>Paragraph {i} of a short-paragraph news story, seventy characters long.</p>" for i in range(12)
+    )
+    wrapped = f"<section class='paywall-wrapper'><div class='article-body'>{paragraphs}</div></section>"
+    assert detect(f"<html><head>{ld}</head><body><article>{wrapped}</article></body></html>") == []
+    unnamed = ld.replace(
+        ',"hasPart":{"@type":"WebPageElement","isAccessibleForFree":false,"cssSelector":".article-body"}', ""
+    )
+    body = f"<div class='paywall'>{paragraphs.split('</p>', 3)[-1]}</div>"
+    assert detect(f"<html><head>{unnamed}</head><body><article>{body}</article></body></html>") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a grant acknowledgement, someone else in a relative clause
+        "<footer><p>This investigation was funded by the U.S. Congress through a grant.</p></footer>",
+        "<aside><p>Ana worked for Radio Tessera, which is funded by the U.S. Congress.</p></aside>",
+        # the reporter's "us" and reported speech
+        "<article><p>El Gobierno nos acusa de ser agentes extranjeros, dijo el obispo durante la misa.</p>"
+        "<p>La misa terminó con una colecta para los presos del régimen de excepción en San Marcos.</p></article>",
+        "<div class='lead'>Vlada smatra stranim agentima sve organizacije, kazao nam je ministar.</div>",
+        "<li>Минюст внес АНО «Центр Сова» в реестр иностранных агентов, сообщил нам юрист.</li>",
+        "<h1>უცხოური ძალის ინტერესების გამტარებელი ორგანიზაციების რეესტრში ჩვენი ქვეყნის 100 ორგანიზაცია</h1>",
+        # third-person news verbs are no appeal
+        "<h1>La ONU respalda el trabajo de la fiscal general</h1>",
+    ],
+)
+def test_news_wording_near_the_new_rules_is_no_finding(body):
+    assert cats(body) == set()
+
+
+def test_a_container_whose_class_mentions_references_still_carries_the_outlets_label():
+    assert cats(f"<div class='post-references'><p>{LABEL_2022}</p></div>") == {"foreign_agent_label"}

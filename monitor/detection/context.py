@@ -22,7 +22,7 @@ _ZONE_WORDS = {
     "teasers": "related", "recommend": "related", "recommended": "related", "recommendations": "related",
     "recirculation": "related", "outbrain": "related", "taboola": "related", "sponsored": "related",
     "sponsor": "related", "partner": "related", "partners": "related", "readmore": "related",
-    "reflist": "related", "references": "related",  # a wiki's list of cited sources: their titles
+    "reflist": "related",  # a wiki's list of cited sources: their titles
     "nav": "navigation", "navbar": "navigation", "menu": "navigation", "breadcrumb": "navigation",
     "breadcrumbs": "navigation", "search": "search", "serp": "search", "snippet": "search",
     "newsletter": "newsletter", "signup": "newsletter", "quote": "quotation", "pullquote": "quotation",

@@ -130,7 +130,7 @@ _REPORTED = re.compile(
     r"schreibt|schrieb|sagt|sagte|heißt es|écrit|dit|a déclaré|escribe|dice|dijo|scrive|dice|pisze|napisał\w*|"
     r"mówi|yazdı|diyor|пише|написав|каже|заявив)\b"
 )
-_SPEAKER = re.compile(r"(?:[QAВО]|вопрос|ответ|question|answer)\s*:|[—–]\s", re.I)
+_SPEAKER = re.compile(r"(?:[QAВОPR]|вопрос|ответ|question|answer|pregunta|respuesta)\s*:|[—–](?:\s|(?=\w))", re.I)
 
 
 def _excerpt(text: str) -> bool:
