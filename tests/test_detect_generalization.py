@@ -529,3 +529,15 @@ def test_news_wording_near_the_new_rules_is_no_finding(body):
 
 def test_a_container_whose_class_mentions_references_still_carries_the_outlets_label():
     assert cats(f"<div class='post-references'><p>{LABEL_2022}</p></div>") == {"foreign_agent_label"}
+
+
+def test_a_post_forwarded_from_another_channel_carries_that_channels_label_not_the_pages():
+    def post(forwarded: str) -> str:
+        return (
+            f"<div class='tgme_widget_message' data-post='vech/1'><div class='tgme_widget_message_bubble'>{forwarded}"
+            f"<div class='tgme_widget_message_text'>{LABEL_2022}<br><br>В городе закрыли завод.</div></div></div>"
+        )
+
+    line = "<div class='tgme_widget_message_forwarded_from'>Forwarded from <a href='/x'>Другой канал</a></div>"
+    assert cats(post(line)) == set()
+    assert cats(post("")) == {"foreign_agent_label"}

@@ -225,7 +225,18 @@ def _class_zone(el: etree._Element, attrs: dict[str, str], named: str | None) ->
         return None  # a theme's "top-menu" wrapper that holds a status line is no menu
     if named is None and _embedded_post(attrs):
         return "embed"  # someone else's post embedded in the page (a Telegram or X widget)
+    if named is None and _forwarded(el):
+        return "embed"  # a post forwarded from another channel ("Forwarded from …"): its author's words
     return named
+
+
+def _forwarded(el: etree._Element) -> bool:
+    """A message bubble that opens with a "forwarded from" line (t.me/s: ``tgme_widget_message_forwarded_from``)."""
+    for child in el[:3]:
+        cls = child.get("class") if isinstance(child.tag, str) else None
+        if cls and ("forwarded_from" in cls or "forwarded-from" in cls):
+            return True
+    return False
 
 
 def _mostly_links(el: etree._Element) -> bool:
