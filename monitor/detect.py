@@ -228,7 +228,8 @@ def _overlaps(el: etree._Element, content: frozenset[etree._Element]) -> bool:
 
 # Only plain class/id selectors (".article-body", "div#story, .paywall"), at most five: a page's
 # selector is run on its own tree, and a hostile one can raise (an undefined namespace prefix) or
-# take minutes ("b ~ b ~ b" over thousands of siblings).
+# take minutes ("b ~ b ~ b" over thousands of siblings). Stricter than signals' _PLAIN_SELECTOR,
+# which admits combinators for the packs' own selectors.
 _PLAIN_CSS = re.compile(r"\s*[\w-]*(?:[.#][\w-]+)+\s*(?:,\s*[\w-]*(?:[.#][\w-]+)+\s*){0,4}")
 _MAX_SELECTOR = 200  # characters
 _MAX_SELECTORS = 5
