@@ -204,17 +204,22 @@ def _gate(root: etree._Element, selector: etree.XPath, objects: list[dict[str, A
     for el, text in selected(root, selector, limit=5):
         if content is None:
             content = _gated_content(root, objects)  # only once a candidate is found: it costs tree scans
-        paragraphs = [" ".join("".join(p.itertext()).split()) for p in el.iter("p")]
+        paragraphs = list(el.iter("p"))
         if not content or _overlaps(el, content):
             if len(paragraphs) < 2:
                 return True
-        elif len(text) <= _OFFER_CHARS and sum(1 for t in paragraphs if len(t) >= _BODY_PARAGRAPH) < 2:
+        elif len(text) <= _OFFER_CHARS and sum(1 for p in paragraphs if _long(p)) < 2:
             return True
     return False
 
 
 _BODY_PARAGRAPH = 120  # characters: an article's paragraph, not a line of an offer box
 _OFFER_CHARS = 800  # an offer box is a few short lines; more is the article or its preview
+
+
+def _long(paragraph: etree._Element) -> bool:
+    """A paragraph of article length (its text only read where the count alone cannot decide)."""
+    return len(" ".join("".join(paragraph.itertext()).split())) >= _BODY_PARAGRAPH
 
 
 def _overlaps(el: etree._Element, content: frozenset[etree._Element]) -> bool:
