@@ -541,3 +541,58 @@ def test_a_post_forwarded_from_another_channel_carries_that_channels_label_not_t
     line = "<div class='tgme_widget_message_forwarded_from'>Forwarded from <a href='/x'>Другой канал</a></div>"
     assert cats(post(line)) == set()
     assert cats(post("")) == {"foreign_agent_label"}
+
+
+def _feed_rows(descriptions: list[str]) -> str:
+    rows = "".join(
+        f"<tr><td class='t'>0{i}:00</td><td><a class='h' href='/go/{i}'>Новость номер {i} из ленты</a><br>"
+        f"<span class='d'>{text}</span></td></tr>"
+        for i, text in enumerate(descriptions)
+    )
+    return f"<table>{rows}</table>"
+
+
+def test_an_aggregators_table_of_feed_items_carries_the_listed_outlets_appeals_not_its_own():
+    appeal = "Поддержите «Омский вестник»: без ваших донатов мы не проживём и месяца."
+    assert cats(_feed_rows(["Мост открыли после ремонта.", appeal, "Завод закрыли."])) == set()
+    # one row of a layout table is the page itself, not a list of others' items
+    assert cats(f"<table><tr><td><a href='/d'>Нам нужна ваша помощь сейчас</a><br>{appeal}</td></tr></table>") == {
+        "donation_appeal"
+    }
+
+
+def test_a_label_quoted_line_by_line_in_a_converted_court_decision_is_the_decisions_text():
+    lines = [
+        "разместил в канале материалы, которые не сопровождались указанием следующего содержания: «НАСТОЯЩИЙ МАТЕРИАЛ",
+        "(ИНФОРМАЦИЯ) ПРОИЗВЕДЕН, РАСПРОСТРАНЕН И (ИЛИ) НАПРАВЛЕН ИНОСТРАННЫМ АГЕНТОМ",
+        "ПЕТРОВЫМ ИВАНОМ ЛИБО КАСАЕТСЯ ДЕЯТЕЛЬНОСТИ ИНОСТРАННОГО АГЕНТА",
+        "ПЕТРОВА ИВАНА» (далее — указание), при этом в материале от 17.01.2024",
+    ]
+    ps = "".join(f"<p style='position:absolute;top:{20 * i}px'>{line}</p>" for i, line in enumerate(lines))
+    assert cats(f"<div class='pdf-page'>{ps}</div>") == set()
+    # the quotation closed, the paragraphs after it speak again
+    closed = "<p>Суд процитировал «текст» полностью.</p><p>Ещё один абзац решения суда.</p>"
+    assert cats(f"<div>{closed}<p>{LABEL_2022}</p></div>") == {"foreign_agent_label"}
+
+
+def test_a_label_set_in_bold_as_a_sentence_of_the_lead_is_printed_not_cited():
+    lead = f"<p class='lead'>Роддом закроют с марта. <b>{LABEL_2022}.</b> Рассказываем, как район без него.</p>"
+    assert cats(f"<article>{lead}<p>Второй абзац статьи о роддоме.</p><p>Третий абзац.</p></article>") == {
+        "foreign_agent_label"
+    }
+    # not in bold, inside the lead's sentence: the article cites the wording
+    cited = f"<p>Теперь каждый пост должен начинаться словами {LABEL_2022}, и это требование суда.</p>"
+    assert cats(f"<article>{cited}<p>Второй абзац статьи.</p></article>") == set()
+
+
+def test_a_platform_label_in_its_own_styled_link_of_a_profile_line_is_found_without_the_lines_dates():
+    line = (
+        "<div class='info'><a href='/@polar'>polarstar.tv</a><span>Polar Star TV · 4-29</span> "
+        "<a class='media-note' href='/policy'><span>Russia state-controlled media</span></a> "
+        "<button>Follow</button></div>"
+    )
+    (finding,) = detect(page(line))
+    assert (finding.category, finding.text) == ("state_media_label", "Russia state-controlled media")
+    # the same words in a plain link of the line: a profile line saying something, no label
+    plain = line.replace("class='media-note' ", "")
+    assert cats(plain) == set()

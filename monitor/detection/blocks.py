@@ -71,6 +71,7 @@ class Block:
     order: int
     chrome: bool = False  # in the site template: a footer, an aside, or a header outside the article
     quoted: bool = False  # article prose right before it ends with a colon: it is being shown, not used
+    inline_hint: etree._Element | None = None  # a banner-like inline element in the run (<a class="state-label">)
 
 
 class _Ctx(NamedTuple):
@@ -97,6 +98,7 @@ class _Walker:
         self.last_text: Block | None = None
         self.before_last: Block | None = None
         self.run_hint: etree._Element | None = None  # a banner-like inline element in this run
+        self.open_quote = 0  # prose blocks left inside a quotation an earlier paragraph opened (0: none)
 
     def add(self, text: str, ctx: _Ctx) -> None:
         # Separators between links ("О проекте · Поддержать · Контакты") are not text of their own.
@@ -134,9 +136,14 @@ class _Walker:
                 quoted = last is not None and (
                     (last.prose and last.text.endswith((":", "："))) or _sample_heading(last)
                 )
+                quoted = quoted or (prose and self.open_quote > 0)
+                self.open_quote = _quote_run(text, self.open_quote) if prose else 0
                 # A run that is one banner-styled link (<a class="support-banner">) is that banner.
                 hint = ctx.hint if ctx.hint is not None or not link_only else self.run_hint
-                block = Block(text, el, "text", ctx.zone, hint, prose, link_only, len(self.blocks), ctx.chrome, quoted)
+                inline = self.run_hint if hint is None else None
+                block = Block(
+                    text, el, "text", ctx.zone, hint, prose, link_only, len(self.blocks), ctx.chrome, quoted, inline
+                )
                 if last is not None and _sentence_runs_through(self.before_last, last, block):
                     last.quoted = True
                 self.before_last, self.last_text = last, block
@@ -176,7 +183,7 @@ class _Walker:
         hint = el if token_hint or role in HINT_ROLES else parent.hint
         token_zone = _class_zone(el, attrs, token_zone) if attrs and parent.zone is None else token_zone
         zone = parent.zone or zone_by(tag, role, token_zone, tags) or heading_zone_of(children, tags)
-        zone = zone or ("related" if tag == "li" and teaser_of(children, tags) else None)
+        zone = zone or ("related" if tag in _ITEM_TAGS and teaser_of(children, tags) and _listed(el, tag) else None)
         zone = zone or ("table" if tag == "table" and _data_table(children, tags) else None)
         return _Ctx(zone, hint, link, p_run, chrome, in_article)
 
@@ -290,6 +297,31 @@ def _sample_heading(block: Block) -> bool:
     el = block.element
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     return tag in ("h1", "h2", "h3", "h4", "h5", "h6") and len(block.text) <= 80 and bool(_SAMPLE.search(block.text))
+
+
+_ITEM_TAGS = frozenset({"li", "td"})
+QUOTE_RUN = 6  # paragraphs a quotation left open may span before the opening mark is taken for a stray one
+
+
+def _quote_run(text: str, open_before: int) -> int:
+    """Paragraphs still to be read as quoted after this one: a court decision converted line by line
+    (pdftohtml) or a long quotation opens «НАСТОЯЩИЙ МАТЕРИАЛ in one paragraph and closes it » several
+    lines later; what lies between is the quotation's text. Russian typography opens every paragraph of
+    a long quotation with « and closes only the last, so an opening mark never lowers the count."""
+    opens, closes = text.count("«"), text.count("»")
+    if open_before:
+        return 0 if closes > opens else open_before - 1
+    return QUOTE_RUN if opens > closes else 0
+
+
+def _listed(el: etree._Element, tag: str) -> bool:
+    """A list item, or a table cell in one of several rows: a headline-led cell of a hand-made
+    table of feeds (an aggregator's rows) is a teaser as a list item is; a one-row layout table is not."""
+    if tag == "li":
+        return True
+    row = el.getparent()
+    table = row.getparent() if row is not None else None
+    return table is not None and sum(1 for r in table if r.tag == "tr") >= 3
 
 
 def _sentence_runs_through(before: Block | None, block: Block, after: Block) -> bool:

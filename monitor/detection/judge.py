@@ -69,7 +69,10 @@ def _placed(rule: Rule, block: Block, start: int, end: int, norm: str) -> bool:
         return not block.prose
     if rule.prose == "standalone":
         if block.prose:
-            return coverage >= 0.8
+            # A statutory label may be a sentence of the lead set in bold of its own: printed, not cited.
+            return coverage >= 0.8 or (
+                bool(rule.statutory) and _sentence_start(norm, start) and _emphasised(block.element, norm[start:end])
+            )
         # In a banner-like element (a meter bar, a gate box) the match is the banner's wherever it stands;
         # elsewhere it opens the block, fills it, or fills most of it starting a sentence of its own.
         if start <= 12 or block.hint is not None or coverage >= 0.8:
@@ -111,15 +114,42 @@ def judge(
         return None  # "Unterstützen Sie uns, schreibt ein Verlag": reported speech, not the page's own ask
     # The outlet names itself in the matched sentence ("declared The Tundra Times undesirable").
     named = rule.require_or_banner and any(p.search(norm, max(0, start - 60), end) for p in own)
-    if not (template or _placed(rule, block, start, end, norm) or (named and rule.prose == "deny")):
+    matched = norm[start:end]
+    placed = template or _placed(rule, block, start, end, norm) or (named and rule.prose == "deny")
+    inline = "" if placed else _inline_banner(rule, block)
+    if not (placed or inline):
         return None
+    matched = inline or matched
     if (rule.compiled_require or rule.require_or_banner) and (rule.require_scope == "all" or block.prose):
-        banner = rule.require_or_banner and (named or template or _banner_like(block))
+        banner = rule.require_or_banner and (named or template or inline or _banner_like(block))
         if not (banner or any(_required(r, norm, block.prose) for r in rule.compiled_require)):
             return None
-    matched = norm[start:end]
     where = location(block.element) + ("" if block.source == "text" else f"[{block.source}]")
-    return make_finding(rule.category, _banner_text(rule, block), rule, where, matched, _score(rule, matched, names))
+    # A label in its own banner-like inline element is reported as that element's text, without the
+    # dates and counters of the profile line around it.
+    text = element_text(block.inline_hint, limit=CONTAINER_CHARS) if inline else _banner_text(rule, block)
+    return make_finding(rule.category, text, rule, where, matched, _score(rule, matched, names))
+
+
+def _inline_banner(rule: Rule, block: Block) -> str:
+    """What the rule matches in a banner-like inline element of a non-prose block on its own (a profile
+    line's ``<a class="state-label">Russia state-controlled media</a>`` between the name and a Follow
+    button), or ""."""
+    el = block.inline_hint
+    if el is None or block.prose:
+        return ""
+    norm = normalize(element_text(el, limit=CONTAINER_CHARS))
+    spans = _spans(rule, norm)[0]
+    return norm[min(s for s, _ in spans) : max(e for _, e in spans)] if spans else ""
+
+
+def _emphasised(el: etree._Element, matched: str) -> bool:
+    """``matched`` is (nearly) the whole text of a ``<b>``/``<strong>`` inside ``el``."""
+    for bold in el.iter("b", "strong"):
+        text = normalize(element_text(bold, limit=CONTAINER_CHARS))
+        if matched in text and len(text) <= 1.25 * len(matched) + 20:
+            return True
+    return False
 
 
 _ELLIPSIS = ("…", "...", "[…]", "(…)")
