@@ -596,3 +596,32 @@ def test_a_platform_label_in_its_own_styled_link_of_a_profile_line_is_found_with
     # the same words in a plain link of the line: a profile line saying something, no label
     plain = line.replace("class='media-note' ", "")
     assert cats(plain) == set()
+
+
+def test_a_forum_threads_posts_are_readers_words_even_when_they_paste_a_label():
+    post = f"<span class='postbody'>Новость. Поддержите ребят, кто может: boosty.to/x.<br><br>{LABEL_2022}</span>"
+    assert cats(f"<table class='forumline'><tr><td>{post}</td></tr></table>") == set()
+
+
+def test_a_label_after_a_preface_and_a_colon_in_the_same_element_is_shown_not_printed():
+    shown = f"<div class='msg'>Теперь у каждого поста сверху простыня капсом. Выглядит так:<br><br>{LABEL_2022}</div>"
+    assert cats(shown) == set()
+    # a one-word call for attention before the label does not make it someone else's
+    assert cats(f"<div class='msg'>Внимание:<br><br>{LABEL_2022}</div>") == {"foreign_agent_label"}
+
+
+def test_a_sample_box_of_an_explainer_is_shown_not_printed_even_right_under_the_headline():
+    body = f"<article><h1>Как выглядит плашка</h1><div class='law-example'>{LABEL_2022}</div><p>Текст.</p></article>"
+    assert cats(body) == set()
+    assert cats(body.replace("law-example", "law-banner")) == {"foreign_agent_label"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Задонатити на апарат ШВЛ для новонароджених",
+        "Помогите собрать на лечение Маши — задонатьте сколько можете.",
+    ],
+)
+def test_a_charitys_ask_for_a_patient_or_a_hospital_is_no_newsroom_appeal(text):
+    assert cats(f"<div class='donate-box'><h3>{text}</h3></div>") == set()

@@ -134,7 +134,7 @@ class _Walker:
                 link_only = self.link_chars == self.chars
                 last = self.last_text
                 quoted = last is not None and (
-                    (last.prose and last.text.endswith((":", "："))) or _sample_heading(last)
+                    (last.prose and last.text.endswith((":", "："))) or _sample_heading(last) or _prefaced(last, el)
                 )
                 quoted = quoted or (prose and self.open_quote > 0)
                 self.open_quote = _quote_run(text, self.open_quote) if prose else 0
@@ -289,6 +289,19 @@ _SAMPLE = re.compile(
     r"exemple|modèle|ejemplo|modelo)",
     re.IGNORECASE,
 )
+
+
+def _prefaced(last: Block, el: etree._Element) -> bool:
+    """The element's text before a double ``<br>`` ends in a preface and a colon («Теперь у каждого его
+    поста сверху простыня капсом. Выглядит так:»): what follows in the same element is being shown."""
+    if last.element is not el or not last.text.endswith((":", "：")):
+        return False
+    sentence = re.split(r"[.!?]\s", last.text[:-1])[-1].strip()
+    return len(sentence.split()) >= 3 or _PRESENTING.search(sentence) is not None
+
+
+# "выглядит так:", "as follows:": the words that present what comes next; a bare "Внимание:" does not
+_PRESENTING = re.compile(r"(?:\bтак|\bследующ\w*|\bfollows|\blike this|\bось так|\bнаступн\w*)$", re.I)
 
 
 def _sample_heading(block: Block) -> bool:

@@ -23,6 +23,12 @@ _ZONE_WORDS = {
     "recirculation": "related", "outbrain": "related", "taboola": "related", "sponsored": "related",
     "sponsor": "related", "partner": "related", "partners": "related", "readmore": "related",
     "reflist": "related",  # a wiki's list of cited sources: their titles
+    # a forum thread (phpBB's forumline/postbody, vBulletin's postbit): every post is a reader's
+    "forum": "comments", "forums": "comments", "forumline": "comments", "postbody": "comments",
+    "postbit": "comments", "bbpress": "comments", "phpbb": "comments",
+    # a sample of a label in an explainer, a mock-up: shown, not printed for the page
+    "example": "illustration", "examples": "illustration", "sample": "illustration",
+    "specimen": "illustration", "mockup": "illustration",
     "nav": "navigation", "navbar": "navigation", "menu": "navigation", "breadcrumb": "navigation",
     "breadcrumbs": "navigation", "search": "search", "serp": "search", "snippet": "search",
     "newsletter": "newsletter", "signup": "newsletter", "quote": "quotation", "pullquote": "quotation",
